@@ -1,0 +1,76 @@
+# kdeck — terminal deployment console for Kubernetes.
+# `make` builds ./kdeck; `make test` installs what is missing, builds and runs every test;
+# `make demo` starts the bundled simulated cluster and opens kdeck on it.
+
+VERSION   := 0.1.0
+BUILD     ?= build
+CC        ?= cc
+PKGS      := ncursesw formw menuw panelw libuv libcurl libcjson libwebsockets yaml-0.1
+WARN      := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+             -Wformat=2 -Wno-unused-parameter -Wvla -Werror
+CSTD      := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -D_XOPEN_SOURCE_EXTENDED
+OPT       ?= -O2 -g
+SAN       ?=
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CFLAGS    += $(CSTD) $(WARN) $(OPT) $(SAN) -Iinclude $(PKG_CFLAGS) -DKDECK_VERSION='"$(VERSION)"' -MMD -MP
+LDLIBS    += $(PKG_LIBS) -lm
+LDFLAGS   += $(SAN)
+
+# Every .c under src/ is part of kdeck; everything but main.c is also linked into each unit test.
+SRCS      := $(shell find src -name '*.c' | sort)
+OBJS      := $(SRCS:%.c=$(BUILD)/%.o)
+LIB_OBJS  := $(filter-out $(BUILD)/src/main.o,$(OBJS))
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+PODAPP    := $(BUILD)/podapp
+
+.PHONY: all deps test unit e2e asan demo bench fuzz clean
+all: kdeck $(PODAPP)
+
+$(BUILD)/kdeck: $(OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+kdeck: $(BUILD)/kdeck
+	@[ "$(BUILD)" = build ] && cp $< $@ || true
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS) -lcmocka
+
+$(PODAPP): tests/fixtures/podapp.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) $(OPT) $(SAN) -o $@ $<
+
+# Installs the Debian packages the build and the tests need; a no-op when all are present.
+deps:
+	@tests/deps.sh
+
+unit: all $(UNIT_BINS)
+
+# `make test`: deps, build, then every unit, fidelity and screen test, with one pass/fail count.
+test: deps
+	@$(MAKE) --no-print-directory unit
+	@BUILD=$(BUILD) tests/run.sh
+
+# The same suite under AddressSanitizer + UndefinedBehaviorSanitizer, in a separate build tree.
+asan: deps
+	@$(MAKE) --no-print-directory BUILD=build-asan OPT='-O1 -g -fno-omit-frame-pointer' \
+	    SAN='-fsanitize=address,undefined -fno-sanitize-recover=undefined' unit
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	    BUILD=build-asan tests/run.sh
+
+demo: deps all
+	@tests/demo.sh
+
+bench: deps all
+	@tests/bench/run.sh
+
+clean:
+	rm -rf build build-asan kdeck
+
+-include $(OBJS:.o=.d) $(UNIT_BINS:=.d)
