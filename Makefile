@@ -7,7 +7,7 @@ BUILD     ?= build
 CC        ?= cc
 PKGS      := ncursesw formw menuw panelw libuv libcurl libcjson libwebsockets yaml-0.1
 WARN      := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
-             -Wformat=2 -Wno-unused-parameter -Wvla -Werror
+             -Wformat=2 -Wno-format-truncation -Wno-unused-parameter -Wvla -Werror
 CSTD      := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -D_XOPEN_SOURCE_EXTENDED
 OPT       ?= -O2 -g
 SAN       ?=
@@ -19,7 +19,8 @@ LDFLAGS   += $(SAN)
 
 # Every .c under src/ is part of kdeck; everything but main.c is also linked into each unit test.
 SRCS      := $(shell find src -name '*.c' | sort)
-OBJS      := $(SRCS:%.c=$(BUILD)/%.o)
+BUILTINS  := $(sort $(wildcard themes/*.theme))
+OBJS      := $(SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/builtin_files.o
 LIB_OBJS  := $(filter-out $(BUILD)/src/main.o,$(OBJS))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
@@ -36,7 +37,20 @@ kdeck: $(BUILD)/kdeck
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	@echo "CC $<"
+	@$(CC) $(CFLAGS) -c -o $@ $<
+
+# Compiled-in defaults: every file in BUILTINS becomes a C string in kdeck_builtin_files[].
+$(BUILD)/gen/builtin_files.c: $(BUILTINS) Makefile
+	@mkdir -p $(dir $@)
+	@{ echo '#include "kdeck/builtin.h"'; echo 'const builtin_file_t kdeck_builtin_files[] = {'; \
+	  for f in $(BUILTINS); do printf '  { "%s",\n' "$$f"; \
+	    sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/    "/' -e 's/$$/\\n"/' "$$f"; echo '  },'; done; \
+	  echo '  { 0, 0 } };'; } > $@
+
+$(BUILD)/gen/%.o: $(BUILD)/gen/%.c
+	@echo "CC $<"
+	@$(CC) $(CFLAGS) -Wno-overlength-strings -c -o $@ $<
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)

@@ -1,0 +1,111 @@
+/* The application context: one libuv loop owning the terminal, signals, timers, the HTTP client
+ * and the informers, plus the view stack. Views read from here and never do I/O themselves. */
+#ifndef KDECK_APP_H
+#define KDECK_APP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "kdeck/http.h"
+#include "kdeck/informer.h"
+#include "kdeck/keymap.h"
+#include "kdeck/kubeconfig.h"
+
+#define APP_MAX_VIEWS 16
+#define APP_MAX_INFORMERS 48
+
+typedef struct app app_t;
+typedef struct view view_t;
+typedef struct session session_t;
+
+/* What a view can do (tig's view_ops): draw from the store, react to actions, say whether the data
+ * it shows changed. Every hook but draw is optional. */
+typedef struct view_ops {
+    const char *name;
+    keyctx_t keyctx;
+    void (*draw)(view_t *v, int top, int rows, int cols);
+    /* true = handled. */
+    bool (*action)(view_t *v, action_t a);
+    /* Typed characters the keymap does not bind (none by default). */
+    bool (*key)(view_t *v, int key);
+    /* The live filter (/ prompt) changed. */
+    void (*filter)(view_t *v, const char *text);
+    /* The title line ("Pods (app) [12]"). */
+    void (*title)(view_t *v, char *buf, size_t len);
+    /* Does the view need redrawing since it last drew (store changes)? */
+    bool (*stale)(view_t *v);
+    /* Text for the y key (OSC 52): a new string the caller frees, or NULL = nothing to copy. */
+    char *(*yank)(view_t *v);
+    /* A ":" command the view understands (":sort age"); true = handled. */
+    bool (*command)(view_t *v, const char *cmd, const char *arg);
+    void (*free)(view_t *v);
+} view_ops_t;
+
+struct view {
+    const view_ops_t *ops;
+    app_t *app;
+    void *priv;
+    char filter[256];
+};
+
+typedef struct app_options {
+    const char *kubeconfig;
+    const char *context;
+    const char *ns;
+    const char *theme;
+    const char *script;       /* KDECK_SCRIPT / --script */
+    bool no_display;          /* KDECK_NO_DISPLAY=1: virtual screen, no tty */
+    bool read_only;
+    bool all_namespaces;
+    const char *start_view;   /* ":pods" by default */
+} app_options_t;
+
+/* Runs the TUI until quit; returns the process exit status. */
+int app_run(const app_options_t *opts);
+
+/* ---- for views ---- */
+
+uv_loop_t *app_loop(app_t *app);
+http_client_t *app_http(app_t *app);
+session_t *app_session(app_t *app);
+const kube_target_t *app_target(app_t *app);
+const kubeconfig_t *app_kubeconfig(app_t *app);
+bool app_read_only(app_t *app);
+const char *app_namespace(app_t *app);     /* current namespace, "" when all */
+bool app_all_namespaces(app_t *app);
+void app_set_namespace(app_t *app, const char *ns); /* "" = all */
+time_t app_now(app_t *app);
+
+/* The informer for kind in ns (NULL/"" = all namespaces), started on first use and shared. */
+informer_t *app_informer(app_t *app, kind_id_t kind, const char *ns);
+
+void app_push_view(app_t *app, view_t *v);
+void app_pop_view(app_t *app);
+void app_replace_view(app_t *app, view_t *v);
+view_t *app_top_view(app_t *app);
+void app_dirty(app_t *app);
+
+/* Status line messages. */
+void app_info(app_t *app, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void app_error(app_t *app, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Copies text to the operator's own clipboard through the terminal (OSC 52). */
+void app_clipboard(app_t *app, const char *text);
+
+/* Runs a ":" command line ("pods", "ns app", "ctx NAME", "q"). */
+void app_command(app_t *app, const char *line);
+
+/* Switches to another kubeconfig context: tears down informers and the client, opens new ones. */
+bool app_switch_context(app_t *app, const char *context);
+
+/* For views that navigate by kind (":pods", Enter on a namespace): a new table view. */
+view_t *view_table_new(app_t *app, kind_id_t kind, const char *ns);
+/* Drill-down: a table of `kind` limited to objects the selector selects / on a node / owned. */
+view_t *view_table_new_selected(app_t *app, kind_id_t kind, const char *ns, const kobj_t *by,
+                                const char *title);
+view_t *view_describe_new(app_t *app, kind_id_t kind, const char *ns, const char *name);
+view_t *view_help_new(app_t *app, keyctx_t ctx);
+view_t *view_contexts_new(app_t *app);
+
+#endif

@@ -1,0 +1,21 @@
+/* The user's config file, $XDG_CONFIG_HOME/kdeck/config (or ~/.config/kdeck/config; KDECK_CONFIG
+ * names another file): "key: value" lines, '#' comments. Precedence: built-in defaults, then this
+ * file, then the command line. */
+#ifndef KDECK_CONFIG_H
+#define KDECK_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct kdeck_config {
+    char theme[128];      /* theme: NAME */
+    bool read_only;       /* read_only: true */
+    char start_view[64];  /* view: pods */
+} kdeck_config_t;
+
+/* Fills cfg from the config file. A missing file is not an error; a bad line is ("FILE:LINE: ..."). */
+bool config_load(kdeck_config_t *cfg, char *err, size_t errlen);
+/* Parses config text (for tests and fuzzing). */
+bool config_parse(kdeck_config_t *cfg, const char *text, const char *filename, char *err, size_t errlen);
+
+#endif

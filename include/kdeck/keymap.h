@@ -1,0 +1,72 @@
+/* Actions and key bindings are data: one X-macro list of actions, one table of bindings. The help
+ * view, the footer and docs/keys.md are generated from them, and read-only mode filters them. */
+#ifndef KDECK_KEYMAP_H
+#define KDECK_KEYMAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* X(id, name, flags, description). flags: ACT_MUTATES = changes the cluster (absent in read-only). */
+#define KDECK_ACTIONS(X) \
+    X(NONE,        "none",         0, "do nothing") \
+    X(QUIT,        "quit",         0, "quit kdeck") \
+    X(HELP,        "help",         0, "show the keys of this view") \
+    X(UP,          "up",           0, "move up") \
+    X(DOWN,        "down",         0, "move down") \
+    X(PAGE_UP,     "page-up",      0, "move one page up") \
+    X(PAGE_DOWN,   "page-down",    0, "move one page down") \
+    X(HOME,        "first",        0, "go to the first line") \
+    X(END,         "last",         0, "go to the last line") \
+    X(LEFT,        "left",         0, "scroll left") \
+    X(RIGHT,       "right",        0, "scroll right") \
+    X(ENTER,       "open",         0, "open: drill down into the selection") \
+    X(BACK,        "back",         0, "go back to the previous view") \
+    X(COMMAND,     "command",      0, "command line (:pods, :deploy, :ns NAME, :ctx NAME, :q)") \
+    X(FILTER,      "filter",       0, "filter rows (text, !text, -l key=value)") \
+    X(SEARCH_NEXT, "search-next",  0, "next search match") \
+    X(SEARCH_PREV, "search-prev",  0, "previous search match") \
+    X(SORT_NEXT,   "sort-next",    0, "sort by the next column") \
+    X(SORT_PREV,   "sort-prev",    0, "sort by the previous column") \
+    X(SORT_REVERSE,"sort-reverse", 0, "reverse the sort order") \
+    X(DESCRIBE,    "describe",     0, "describe the selected object") \
+    X(YANK,        "yank",         0, "copy the name (or the text) to the clipboard (OSC 52)") \
+    X(ALL_NS,      "all-namespaces", 0, "toggle all namespaces / the current one") \
+    X(WIDE,        "wide",         0, "toggle the wide columns") \
+    X(REDRAW,      "redraw",       0, "redraw the screen") \
+    X(SUSPEND,     "suspend",      0, "suspend kdeck (fg to return)")
+
+typedef enum {
+#define X(id, name, flags, desc) ACT_##id,
+    KDECK_ACTIONS(X)
+#undef X
+    ACT_COUNT
+} action_t;
+
+enum { ACT_MUTATES = 1 };
+
+/* Where a binding applies. A view asks its own context first, then KEYCTX_GLOBAL. */
+typedef enum { KEYCTX_GLOBAL, KEYCTX_TABLE, KEYCTX_TEXT, KEYCTX_HELP, KEYCTX_COUNT } keyctx_t;
+
+typedef struct keybinding {
+    keyctx_t ctx;
+    int key;          /* ncurses key code or character */
+    action_t action;
+} keybinding_t;
+
+const char *action_name(action_t a);
+const char *action_description(action_t a);
+unsigned action_flags(action_t a);
+
+/* The action bound to `key` in `ctx` (falling back to global); ACT_NONE when unbound or, in a
+ * read-only session, when the action mutates. */
+action_t keymap_lookup(keyctx_t ctx, int key, bool read_only);
+
+/* Iterates the bindings of a context (without the global ones), for help and footers. */
+const keybinding_t *keymap_bindings(size_t *count);
+
+/* Key names as scripts, help and docs write them: "j", "<Down>", "<C-d>", "<Enter>", "<Esc>". */
+void keymap_key_name(int key, char *buf, size_t len);
+/* Parses a key name; returns the key or -1. */
+int keymap_parse_key(const char *name);
+
+#endif

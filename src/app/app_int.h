@@ -1,0 +1,88 @@
+/* Internals shared by the app's own files (app.c, session.c, commands.c, prompt.c, chrome.c,
+ * script.c). Views use only kdeck/app.h. */
+#ifndef KDECK_APP_INT_H
+#define KDECK_APP_INT_H
+
+#include "kdeck/app.h"
+#include "kdeck/auth.h"
+#include "kdeck/theme.h"
+
+#include <stdio.h>
+
+typedef enum { PROMPT_NONE, PROMPT_COMMAND, PROMPT_FILTER } prompt_mode_t;
+
+struct session {
+    kube_target_t *target;
+    http_endpoint_t ep;
+    http_client_t *http;
+    kube_auth_t *auth;
+    informer_t *informers[APP_MAX_INFORMERS];
+    int ninformers;
+    char user_agent[64];
+};
+
+typedef struct script script_t;
+
+struct app {
+    uv_loop_t loop;
+    app_options_t opts;
+    kubeconfig_t *kc;
+    session_t *s;
+    char ns[254];
+    bool all_ns;
+    unsigned page_size;
+    theme_t *theme;
+
+    uv_signal_t sig_winch, sig_term, sig_int, sig_hup, sig_cont;
+    uv_poll_t tty;
+    uv_prepare_t prepare;
+    uv_timer_t redraw_timer, clock, countdown;
+
+    view_t *views[APP_MAX_VIEWS];
+    int nviews;
+    bool dirty, urgent, data_changed;
+    uint64_t last_draw_ms;
+
+    char status[512];
+    bool status_error;
+    char api_status[256];  /* header: "API ok" / "API unreachable, retry in 3s" */
+    bool api_ok;
+    char last_yank[1024];
+
+    prompt_mode_t prompt;
+    char prompt_buf[256];
+    size_t prompt_len;
+    char prompt_saved_filter[256];
+    char completions[512];
+
+    script_t *script;
+    bool quitting;
+    int exit_code;
+};
+
+void app_quit(app_t *app, int code);
+void app_handle_key(app_t *app, int key);
+void app_countdown(app_t *app, bool on);
+
+/* session.c: the connection to the current context */
+bool app_session_open(app_t *app, const char *context, const char *ns, char *err, size_t errlen);
+void app_session_close(app_t *app);
+void app_update_api_status(app_t *app);
+void app_warn_target(app_t *app);
+
+/* chrome.c: header, title, status line, footer, prompt */
+void app_draw(app_t *app);
+bool app_theme_load(app_t *app, const char *name, char *err, size_t errlen);
+void app_theme_free(app_t *app);
+
+/* prompt.c */
+void app_prompt_open(app_t *app, prompt_mode_t mode);
+bool app_prompt_key(app_t *app, int key);
+
+/* script.c */
+bool app_script_load(app_t *app, const char *path, char *err, size_t errlen);
+void app_script_init(app_t *app);
+void app_script_prepare(app_t *app);
+void app_script_free(app_t *app);
+
+#endif

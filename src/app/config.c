@@ -1,0 +1,109 @@
+/* Config file parser: small and strict, so a typo is reported with its file and line. */
+#include "kdeck/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *trim(char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    size_t n = strlen(s);
+    while (n && isspace((unsigned char)s[n - 1]))
+        s[--n] = '\0';
+    if (n >= 2 && ((s[0] == '"' && s[n - 1] == '"') || (s[0] == '\'' && s[n - 1] == '\''))) {
+        s[n - 1] = '\0';
+        s++;
+    }
+    return s;
+}
+
+static bool parse_bool(const char *v, bool *out)
+{
+    if (!strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "on") || !strcmp(v, "1")) {
+        *out = true;
+        return true;
+    }
+    if (!strcmp(v, "false") || !strcmp(v, "no") || !strcmp(v, "off") || !strcmp(v, "0")) {
+        *out = false;
+        return true;
+    }
+    return false;
+}
+
+bool config_parse(kdeck_config_t *cfg, const char *text, const char *filename, char *err, size_t errlen)
+{
+    int lineno = 0;
+    const char *p = text;
+    while (*p) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        char line[1024];
+        lineno++;
+        if (len >= sizeof line) {
+            snprintf(err, errlen, "%s:%d: line too long", filename, lineno);
+            return false;
+        }
+        memcpy(line, p, len);
+        line[len] = '\0';
+        p = nl ? nl + 1 : p + len;
+        char *hash = strchr(line, '#');
+        if (hash)
+            *hash = '\0';
+        char *s = trim(line);
+        if (!*s)
+            continue;
+        char *colon = strchr(s, ':');
+        if (!colon) {
+            snprintf(err, errlen, "%s:%d: expected 'key: value'", filename, lineno);
+            return false;
+        }
+        *colon = '\0';
+        char *key = trim(s), *val = trim(colon + 1);
+        if (!strcmp(key, "theme")) {
+            snprintf(cfg->theme, sizeof cfg->theme, "%s", val);
+        } else if (!strcmp(key, "read_only") || !strcmp(key, "read-only")) {
+            if (!parse_bool(val, &cfg->read_only)) {
+                snprintf(err, errlen, "%s:%d: read_only must be true or false, not '%s'", filename, lineno, val);
+                return false;
+            }
+        } else if (!strcmp(key, "view")) {
+            snprintf(cfg->start_view, sizeof cfg->start_view, "%s", val);
+        } else {
+            snprintf(err, errlen, "%s:%d: unknown setting '%s' (known: theme, read_only, view)", filename,
+                     lineno, key);
+            return false;
+        }
+    }
+    return true;
+}
+
+bool config_load(kdeck_config_t *cfg, char *err, size_t errlen)
+{
+    char path[1024];
+    const char *explicit_path = getenv("KDECK_CONFIG");
+    const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+    if (explicit_path && *explicit_path)
+        snprintf(path, sizeof path, "%s", explicit_path);
+    else if (xdg && *xdg)
+        snprintf(path, sizeof path, "%s/kdeck/config", xdg);
+    else if (home && *home)
+        snprintf(path, sizeof path, "%s/.config/kdeck/config", home);
+    else
+        return true;
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        if (errno == ENOENT && !(explicit_path && *explicit_path))
+            return true;
+        snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+        return false;
+    }
+    char buf[65536];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    return config_parse(cfg, buf, path, err, errlen);
+}

@@ -1,0 +1,150 @@
+/* The connection to one kubeconfig context: target, HTTP client, credentials and informers.
+ * Switching context closes the whole session and opens a new one. */
+#include "app_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static bool ensure_kubeconfig(app_t *app, char *err, size_t errlen)
+{
+    if (app->kc)
+        return true;
+    kubeconfig_opts_t ko = { .kubeconfig_path = app->opts.kubeconfig };
+    kc_error_t kerr;
+    app->kc = kubeconfig_load(&ko, &kerr);
+    if (!app->kc) {
+        snprintf(err, errlen, "%s", kerr.msg);
+        return false;
+    }
+    return true;
+}
+
+bool app_session_open(app_t *app, const char *context, const char *ns, char *err, size_t errlen)
+{
+    if (!ensure_kubeconfig(app, err, errlen))
+        return false;
+    kc_error_t kerr;
+    kube_target_t *t = kubeconfig_resolve(app->kc, context, ns, &kerr);
+    if (!t) {
+        snprintf(err, errlen, "%s", kerr.msg);
+        return false;
+    }
+    session_t *s = calloc(1, sizeof *s);
+    if (!s) {
+        kube_target_free(t);
+        snprintf(err, errlen, "out of memory");
+        return false;
+    }
+    s->target = t;
+    snprintf(s->user_agent, sizeof s->user_agent, "kdeck/%s", KDECK_VERSION);
+    s->ep = (http_endpoint_t){
+        .server = t->server,
+        .ca_pem = (const char *)t->ca_pem, .ca_pem_len = t->ca_pem_len,
+        .cert_pem = (const char *)t->cert_pem, .cert_pem_len = t->cert_pem_len,
+        .key_pem = (const char *)t->key_pem, .key_pem_len = t->key_pem_len,
+        .username = t->username, .password = t->password,
+        .tls_server_name = t->tls_server_name, .proxy_url = t->proxy_url,
+        .insecure_skip_tls_verify = t->insecure_skip_tls_verify,
+        .user_agent = s->user_agent,
+    };
+    s->http = http_client_new(&app->loop, &s->ep, app->opts.read_only);
+    if (!s->http) {
+        kube_target_free(t);
+        free(s);
+        snprintf(err, errlen, "cannot create the HTTP client");
+        return false;
+    }
+    s->auth = kube_auth_new(&app->loop, t, s->http);
+    if (s->auth)
+        http_client_set_auth(s->http, kube_auth_hooks(s->auth));
+    app->s = s;
+    snprintf(app->ns, sizeof app->ns, "%s", t->namespace ? t->namespace : "default");
+    app->api_ok = true;
+    snprintf(app->api_status, sizeof app->api_status, "connecting");
+    return true;
+}
+
+void app_session_close(app_t *app)
+{
+    session_t *s = app->s;
+    if (!s)
+        return;
+    for (int i = 0; i < s->ninformers; i++)
+        informer_free(s->informers[i]);
+    http_client_free(s->http);
+    kube_auth_free(s->auth);
+    kube_target_free(s->target);
+    free(s);
+    app->s = NULL;
+}
+
+bool app_switch_context(app_t *app, const char *context)
+{
+    char err[1024];
+    session_t *old = app->s;
+    app->s = NULL;
+    if (!app_session_open(app, context, NULL, err, sizeof err)) {
+        app->s = old;
+        app_error(app, "%s", err);
+        return false;
+    }
+    session_t *fresh = app->s;
+    app->s = old;
+    /* Views hold informer pointers: drop them before the informers go. */
+    while (app->nviews) {
+        view_t *v = app->views[--app->nviews];
+        if (v->ops->free)
+            v->ops->free(v);
+        free(v);
+    }
+    app_session_close(app);
+    app->s = fresh;
+    app->all_ns = false;
+    app_command(app, "pods");
+    app_info(app, "switched to context %s", fresh->target->context);
+    app_warn_target(app);
+    return true;
+}
+
+void app_warn_target(app_t *app)
+{
+    const kube_target_t *t = app_target(app);
+    if (!t)
+        return;
+    if (t->nwarnings)
+        app_error(app, "warning: %s", t->warnings[0]);
+}
+
+/* The header's API indicator, from the informers' states: the worst one wins. */
+void app_update_api_status(app_t *app)
+{
+    session_t *s = app->s;
+    if (!s)
+        return;
+    const informer_status_t *worst = NULL;
+    bool any_synced = false;
+    for (int i = 0; i < s->ninformers; i++) {
+        const informer_status_t *st = informer_status(s->informers[i]);
+        if (st->synced)
+            any_synced = true;
+        if (st->state == INF_BACKOFF && (!worst || st->retry_at_ms < worst->retry_at_ms))
+            worst = st;
+    }
+    if (worst) {
+        uint64_t now = uv_now(&app->loop);
+        uint64_t left = worst->retry_at_ms > now ? (worst->retry_at_ms - now + 999) / 1000 : 0;
+        bool unreachable = worst->http_status == 0;
+        snprintf(app->api_status, sizeof app->api_status, "%s, retry in %llus",
+                 unreachable ? "API unreachable" : "API error", (unsigned long long)left);
+        app->api_ok = false;
+        app_error(app, "%s", worst->error);
+        app_countdown(app, true);
+    } else {
+        if (!app->api_ok && any_synced)
+            app_info(app, "connection restored");
+        app->api_ok = true;
+        snprintf(app->api_status, sizeof app->api_status, "%s", any_synced ? "API ok" : "connecting");
+        app_countdown(app, false);
+    }
+    app_dirty(app);
+}
