@@ -1,6 +1,7 @@
 /* kdeck entry point: the command line, then the TUI (or a subcommand). */
 #include "kdeck/app.h"
 #include "kdeck/config.h"
+#include "kdeck/keydoc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@ static void print_usage(FILE *out)
 {
     fputs("Usage: kdeck [OPTIONS]\n"
           "       kdeck version\n"
+          "       kdeck keys            print the key reference (docs/keys.md)\n"
           "\n"
           "A terminal deployment console for Kubernetes.\n"
           "\n"
@@ -72,6 +74,9 @@ int main(int argc, char **argv)
         const char *a = argv[i];
         if (!strcmp(a, "--version") || !strcmp(a, "version")) {
             printf("kdeck %s\n", KDECK_VERSION);
+            return 0;
+        } else if (!strcmp(a, "keys")) {
+            keydoc_print(stdout);
             return 0;
         } else if (!strcmp(a, "-h") || !strcmp(a, "--help") || !strcmp(a, "help")) {
             print_usage(stdout);

@@ -20,15 +20,32 @@ typedef struct describe {
     http_client_t *http;
 } describe_t;
 
-/* Plain YAML scalars print as they are; anything that YAML would misread is quoted. */
+/* Would YAML read this plain string as something else (number, bool, null, timestamp)? Then it
+ * is quoted, as kubectl's YAML printer does; everything else prints as it is. */
+static bool needs_quotes(const char *s)
+{
+    static const char *const words[] = { "true", "false", "yes", "no", "on", "off", "null", "~",
+                                         "True", "False", "Yes", "No", "On", "Off", "Null", "NULL",
+                                         "TRUE", "FALSE", "YES", "NO", "ON", "OFF" };
+    if (!*s || s[0] == ' ' || s[strlen(s) - 1] == ' ' || strchr(s, '\n') || strstr(s, ": ") ||
+        strstr(s, " #") || strchr("{[]}&*!|>'\"%@`#,?:-", s[0]))
+        return !(s[0] == '-' && s[1] && s[1] != ' ' && !strchr("0123456789.", s[1]));
+    for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+        if (!strcmp(s, words[i]))
+            return true;
+    char *end;
+    strtod(s, &end);
+    if (*end == '\0')
+        return true; /* a number */
+    /* 2024-05-01 or 2024-05-01T10:00:00Z: YAML timestamps */
+    return strlen(s) >= 10 && s[4] == '-' && s[7] == '-' && s[0] >= '0' && s[0] <= '9';
+}
+
 static void scalar(const cJSON *j, char *buf, size_t len)
 {
     if (cJSON_IsString(j)) {
         const char *s = j->valuestring;
-        bool quote = !*s || strchr(s, ':') || strchr(s, '#') || strchr(s, '\n') || s[0] == ' ' ||
-                     strchr("{[&*!|>'\"%@`-", s[0]) || !strcmp(s, "true") || !strcmp(s, "false") ||
-                     !strcmp(s, "null") || (s[0] >= '0' && s[0] <= '9');
-        if (!quote) {
+        if (!needs_quotes(s)) {
             snprintf(buf, len, "%s", s);
             return;
         }

@@ -30,7 +30,7 @@ static void add_context(view_t *v, keyctx_t ctx, bool read_only)
             snprintf(keys + l, sizeof keys - l, "%s%s", l ? " " : "", name);
         }
         if (keys[0])
-            view_text_addf(v, TEXT_KEYVALUE, "  %-18s: %s", keys, action_description((action_t)a));
+            view_text_addf(v, TEXT_KEYVALUE, "  %-22s: %s", keys, action_description((action_t)a));
     }
     view_text_add(v, TEXT_PLAIN, "");
 }
@@ -45,18 +45,18 @@ view_t *view_help_new(app_t *app, keyctx_t ctx)
         add_context(v, ctx, ro);
     add_context(v, KEYCTX_GLOBAL, ro);
     view_text_add(v, TEXT_SECTION, "Commands (type : then the command, Tab completes)");
-    view_text_add(v, TEXT_KEYVALUE, "  :pods :deploy :svc ...: a table of that kind (aliases: po, deploy, rs, svc, ep, ...)");
-    view_text_add(v, TEXT_KEYVALUE, "  :ns [NAME|all]       : namespaces, or switch to NAME / all namespaces");
-    view_text_add(v, TEXT_KEYVALUE, "  :ctx [NAME]          : contexts, or switch to context NAME");
-    view_text_add(v, TEXT_KEYVALUE, "  :sort COLUMN [desc]  : sort the table by a column");
-    view_text_add(v, TEXT_KEYVALUE, "  :wide                : toggle the wide columns");
-    view_text_add(v, TEXT_KEYVALUE, "  :theme NAME          : switch theme (default, light, high-contrast, mono)");
-    view_text_add(v, TEXT_KEYVALUE, "  :q                   : quit");
+    view_text_add(v, TEXT_KEYVALUE, "  :pods :deploy :svc       : a table of that kind (aliases: po, deploy, rs, svc, ep, ...)");
+    view_text_add(v, TEXT_KEYVALUE, "  :ns [NAME|all]           : namespaces, or switch to NAME / all namespaces");
+    view_text_add(v, TEXT_KEYVALUE, "  :ctx [NAME]              : contexts, or switch to context NAME");
+    view_text_add(v, TEXT_KEYVALUE, "  :sort COLUMN [desc]      : sort the table by a column");
+    view_text_add(v, TEXT_KEYVALUE, "  :wide                    : toggle the wide columns");
+    view_text_add(v, TEXT_KEYVALUE, "  :theme NAME              : switch theme (default, light, high-contrast, mono)");
+    view_text_add(v, TEXT_KEYVALUE, "  :q                       : quit");
     view_text_add(v, TEXT_PLAIN, "");
     view_text_add(v, TEXT_SECTION, "Filter (type / then the filter)");
-    view_text_add(v, TEXT_KEYVALUE, "  text                 : rows containing text (any column, any case)");
-    view_text_add(v, TEXT_KEYVALUE, "  !text                : rows not containing text");
-    view_text_add(v, TEXT_KEYVALUE, "  -l app=web,tier!=db  : rows whose labels match the selector");
+    view_text_add(v, TEXT_KEYVALUE, "  text                     : rows containing text (any column, any case)");
+    view_text_add(v, TEXT_KEYVALUE, "  !text                    : rows not containing text");
+    view_text_add(v, TEXT_KEYVALUE, "  -l app=web,tier!=db      : rows whose labels match the selector");
     view_text_add(v, TEXT_PLAIN, "");
     view_text_add(v, TEXT_SECTION, "Resources");
     for (int k = 0; k < KIND__COUNT; k++) {
@@ -66,7 +66,7 @@ view_t *view_help_new(app_t *app, keyctx_t ctx)
             size_t l = strlen(aliases);
             snprintf(aliases + l, sizeof aliases - l, "%s%s", l ? ", " : "", *a);
         }
-        view_text_addf(v, TEXT_KEYVALUE, "  %-20s: %s", ki->kind, aliases);
+        view_text_addf(v, TEXT_KEYVALUE, "  %-22s: %s", ki->kind, aliases);
     }
     return v;
 }

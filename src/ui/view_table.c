@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #define MAX_COLS 24
+#define ALIGN_LIKE_KUBECTL 1
 #define WIDTH_SAMPLE 2000   /* rows measured to size columns (plus the visible ones) */
 
 typedef enum { LIMIT_NONE, LIMIT_SELECTOR, LIMIT_NODE, LIMIT_OWNER } limit_t;
@@ -160,7 +161,7 @@ static void measure(table_t *t, time_t now)
     const kcol_t *cols = columns(t, &n);
     char cell[512];
     for (size_t c = 0; c < n && c < MAX_COLS; c++) {
-        int w = screen_text_width(cols[c].title);
+        int w = screen_text_width(cols[c].title) + ((int)c == t->sort_col); /* room for the arrow */
         if (cols[c].min_width > w)
             w = cols[c].min_width;
         t->widths[c] = w;
@@ -355,7 +356,8 @@ static void table_draw(view_t *v, int top, int rows, int cols)
                 attrset(theme_attr(e));
                 int cx = x < 0 ? 0 : x;
                 int room = (x + w < cols ? x + w : cols) - cx;
-                if (kc[c].align == KCOL_RIGHT) {
+                /* Left-aligned like kubectl, whatever the column's hint: operators compare. */
+                if (kc[c].align == KCOL_RIGHT && !ALIGN_LIKE_KUBECTL) {
                     int cw = screen_text_width(cell);
                     int pad = w - cw;
                     if (pad > 0 && x + pad >= 0) {
