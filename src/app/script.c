@@ -7,6 +7,8 @@
  *   :save-display PATH      the screen as text;  :save-colors PATH  a grid of theme letters
  *   :wait-for TEXT          waits until TEXT is on screen (KDECK_SCRIPT_TIMEOUT seconds, default 20)
  *   :wait-gone TEXT         waits until TEXT is no longer on screen
+ *   :wait-match ERE         waits until a screen line matches the extended regular expression
+ *   :wait-nomatch ERE       waits until no screen line matches it
  *   :resize COLSxROWS       resizes the virtual screen
  *   :quit                   ends (so does the end of the file)
  *   # comment, blank lines  ignored
@@ -16,6 +18,7 @@
 #include "app_int.h"
 #include "kdeck/screen.h"
 
+#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +30,9 @@ struct script {
     uv_timer_t watchdog;
     char wait_text[256];
     bool wait_gone;
+    bool wait_regex;
+    regex_t re;
+    bool re_valid;
     bool waiting;
     bool step_scheduled;
     unsigned timeout_s;
@@ -111,7 +117,22 @@ static void run_step(app_t *app, const char *line)
         const char *cmd = line + 1;
         if (!strncmp(cmd, "wait-for ", 9) || !strncmp(cmd, "wait-gone ", 10)) {
             s->wait_gone = cmd[5] == 'g';
+            s->wait_regex = false;
             snprintf(s->wait_text, sizeof s->wait_text, "%s", cmd + (s->wait_gone ? 10 : 9));
+            s->waiting = true;
+            return;
+        }
+        if (!strncmp(cmd, "wait-match ", 11) || !strncmp(cmd, "wait-nomatch ", 13)) {
+            s->wait_gone = cmd[5] == 'n';
+            snprintf(s->wait_text, sizeof s->wait_text, "%s", cmd + (s->wait_gone ? 13 : 11));
+            if (s->re_valid)
+                regfree(&s->re);
+            s->re_valid = regcomp(&s->re, s->wait_text, REG_EXTENDED | REG_NEWLINE | REG_NOSUB) == 0;
+            if (!s->re_valid) {
+                fail(app, "invalid regular expression");
+                return;
+            }
+            s->wait_regex = true;
             s->waiting = true;
             return;
         }
@@ -161,10 +182,11 @@ static void on_idle(uv_idle_t *h)
     arm_watchdog(app);
 }
 
-static bool screen_has(const char *text)
+static bool screen_has(script_t *s)
 {
     char *screen = screen_text();
-    bool found = screen && strstr(screen, text);
+    bool found = screen && (s->wait_regex ? regexec(&s->re, screen, 0, NULL, 0) == 0
+                                          : strstr(screen, s->wait_text) != NULL);
     free(screen);
     return found;
 }
@@ -180,7 +202,7 @@ void app_script_prepare(app_t *app)
     if (app->s && http_client_in_flight(app->s->http) > 0)
         return;
     if (s->waiting) {
-        if (screen_has(s->wait_text) == s->wait_gone)
+        if (screen_has(s) == s->wait_gone)
             return; /* keep waiting: a watch event or timer will wake the loop */
         s->waiting = false;
     }
@@ -211,6 +233,9 @@ void app_script_free(app_t *app)
         free(s->lines[i]);
     free(s->lines);
     free(s->path);
+    if (s->re_valid)
+        regfree(&s->re);
+    s->re_valid = false;
     s->lines = NULL;
     s->n = 0;
 }
