@@ -22,6 +22,7 @@ run_suite() { # name, command...
     local name=$1; shift
     [ -n "$pattern" ] && [[ "$name" != *$pattern* ]] && return
     local log=$logdir/$name.log start=$SECONDS
+    mkdir -p "$(dirname "$log")"
     "$@" >"$log" 2>&1; local rc=$?
     local p f
     if [[ "$name" == unit/* ]]; then
