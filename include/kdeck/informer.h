@@ -26,6 +26,7 @@ typedef struct informer_status {
     bool synced;            /* a complete list has been received at least once */
     char error[512];        /* last error in words, "" when healthy */
     long http_status;       /* of the last failure (0: no response) */
+    bool unreachable;       /* the last failure was the transport's (connect, TLS, timeout) */
     uint64_t retry_at_ms;   /* uv_now() time of the next attempt when in backoff */
     unsigned failures;      /* consecutive failures */
 } informer_status_t;

@@ -101,7 +101,12 @@ static const struct { int key; const char *name; } named_keys[] = {
     { KEY_PPAGE, "PgUp" }, { KEY_NPAGE, "PgDn" }, { KEY_HOME, "Home" }, { KEY_END, "End" },
     { '\n', "Enter" }, { KEY_ENTER, "KPEnter" }, { KEY_ESC, "Esc" }, { KEY_BACKSPACE, "BS" },
     { 127, "Del" }, { '\t', "Tab" }, { KEY_BTAB, "S-Tab" }, { ' ', "Space" }, { KEY_DC, "Delete" },
-    { KEY_IC, "Insert" }, { KEY_RESIZE, "Resize" }, { '<', "lt" }, { '>', "gt" },
+    { KEY_IC, "Insert" }, { KEY_RESIZE, "Resize" },
+};
+
+/* Accepted when parsing only: scripts can write "<lt>" where a bare "<" would read as a name. */
+static const struct { int key; const char *name; } parse_only_keys[] = {
+    { '<', "lt" }, { '>', "gt" }, { ':', "colon" }, { '/', "slash" },
 };
 
 void keymap_key_name(int key, char *buf, size_t len)
@@ -136,6 +141,9 @@ int keymap_parse_key(const char *name)
     for (size_t i = 0; i < sizeof named_keys / sizeof *named_keys; i++)
         if (!strcasecmp(inner, named_keys[i].name))
             return named_keys[i].key;
+    for (size_t i = 0; i < sizeof parse_only_keys / sizeof *parse_only_keys; i++)
+        if (!strcasecmp(inner, parse_only_keys[i].name))
+            return parse_only_keys[i].key;
     if (!strcasecmp(inner, "CR") || !strcasecmp(inner, "Return"))
         return '\n';
     if ((inner[0] == 'C' || inner[0] == 'c') && inner[1] == '-' && inner[2] && !inner[3]) {

@@ -14,7 +14,9 @@
  *   # comment, blank lines  ignored
  *   anything else           typed character by character (form fields)
  *
- * A step that cannot run within the timeout ends kdeck with exit status 3 and the screen on stderr. */
+ * A step that cannot run within the timeout ends kdeck with exit status 3 and the screen on stderr.
+ * KDECK_SCRIPT_LOG=FILE records, per step, when it started and when its effects had settled (drawn,
+ * no request in flight), in milliseconds since start: benchmarks read latencies from it. */
 #include "app_int.h"
 #include "kdeck/screen.h"
 
@@ -36,6 +38,8 @@ struct script {
     bool waiting;
     bool step_scheduled;
     unsigned timeout_s;
+    FILE *log;
+    uint64_t t0;
 };
 
 bool app_script_load(app_t *app, const char *path, char *err, size_t errlen)
@@ -69,6 +73,10 @@ bool app_script_load(app_t *app, const char *path, char *err, size_t errlen)
         return false;
     }
     s->path = strdup(path);
+    const char *log = getenv("KDECK_SCRIPT_LOG");
+    if (log && *log)
+        s->log = fopen(log, "w");
+    s->t0 = uv_hrtime();
     const char *t = getenv("KDECK_SCRIPT_TIMEOUT");
     s->timeout_s = t && atoi(t) > 0 ? (unsigned)atoi(t) : 20;
     app->script = s;
@@ -178,6 +186,8 @@ static void on_idle(uv_idle_t *h)
         return;
     }
     const char *line = s->lines[s->next++];
+    if (s->log)
+        fprintf(s->log, "%.3f start %zu %s\n", (double)(uv_hrtime() - s->t0) / 1e6, s->next, line);
     run_step(app, line);
     arm_watchdog(app);
 }
@@ -207,6 +217,10 @@ void app_script_prepare(app_t *app)
         s->waiting = false;
     }
     s->step_scheduled = true;
+    if (s->log) {
+        fprintf(s->log, "%.3f settled %zu\n", (double)(uv_hrtime() - s->t0) / 1e6, s->next);
+        fflush(s->log);
+    }
     uv_idle_start(&s->idle, on_idle);
 }
 
@@ -236,6 +250,9 @@ void app_script_free(app_t *app)
     if (s->re_valid)
         regfree(&s->re);
     s->re_valid = false;
+    if (s->log)
+        fclose(s->log);
+    s->log = NULL;
     s->lines = NULL;
     s->n = 0;
 }

@@ -133,7 +133,7 @@ void app_update_api_status(app_t *app)
     if (worst) {
         uint64_t now = uv_now(&app->loop);
         uint64_t left = worst->retry_at_ms > now ? (worst->retry_at_ms - now + 999) / 1000 : 0;
-        bool unreachable = worst->http_status == 0;
+        bool unreachable = worst->unreachable;
         snprintf(app->api_status, sizeof app->api_status, "%s, retry in %llus",
                  unreachable ? "API unreachable" : "API error", (unsigned long long)left);
         app->api_ok = false;

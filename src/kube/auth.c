@@ -11,6 +11,8 @@
 #define PLUGIN_TIMEOUT_MS 60000
 #define TOKEN_FILE_REREAD_S 60
 
+typedef struct plugin_run plugin_run_t;
+
 struct kube_auth {
     uv_loop_t *loop;
     const kube_target_t *t;
@@ -19,17 +21,24 @@ struct kube_auth {
     char *token;               /* current bearer token (exec or file) */
     time_t expires;            /* exec: expirationTimestamp; 0 = none */
     time_t token_read_at;      /* token file: when it was last read */
-    bool running;              /* plugin in progress */
-    uv_process_t proc;
-    uv_pipe_t out;
+    plugin_run_t *run;         /* plugin in progress, or NULL */
     uv_timer_t timeout;
-    char *buf;
-    size_t buf_len;
     int open_handles;
     bool freeing;
+    char error[512];
+};
+
+/* One run of the plugin. Its handles are closed asynchronously, so each run has its own memory,
+ * freed when both handles have closed, even if the provider is gone by then. */
+struct plugin_run {
+    kube_auth_t *auth;         /* NULL once the provider no longer waits for this run */
+    uv_process_t proc;
+    uv_pipe_t out;
+    int open_handles;
+    char *buf;
+    size_t buf_len;
     int64_t exit_status;
     bool exited, out_closed;
-    char error[512];
 };
 
 static void wipe_free(char *s)
@@ -46,7 +55,6 @@ static void maybe_free(kube_auth_t *a)
 {
     if (a->freeing && a->open_handles == 0) {
         wipe_free(a->token);
-        free(a->buf);
         free(a);
     }
 }
@@ -58,24 +66,42 @@ static void on_closed(uv_handle_t *h)
     maybe_free(a);
 }
 
-static void finish_plugin(kube_auth_t *a)
+static void run_free(plugin_run_t *r)
 {
-    if (!a->exited || !a->out_closed)
+    if (r->buf) {
+        memset(r->buf, 0, r->buf_len);
+        free(r->buf);
+    }
+    free(r);
+}
+
+static void on_run_closed(uv_handle_t *h)
+{
+    plugin_run_t *r = h->data;
+    if (--r->open_handles == 0)
+        run_free(r);
+}
+
+static void finish_plugin(plugin_run_t *r)
+{
+    if (!r->exited || !r->out_closed)
         return;
-    a->running = false;
+    kube_auth_t *a = r->auth;
+    if (!a)
+        return; /* the provider was freed meanwhile */
+    a->run = NULL;
+    r->auth = NULL;
     uv_timer_stop(&a->timeout);
     bool ok = false;
-    if (a->freeing)
-        return;
-    if (a->exit_status != 0) {
+    if (r->exit_status != 0) {
         snprintf(a->error, sizeof a->error, "credential plugin %s exited with status %lld%s%s",
-                 a->t->exec->command, (long long)a->exit_status,
+                 a->t->exec->command, (long long)r->exit_status,
                  a->t->exec->install_hint ? "; " : "", a->t->exec->install_hint ? a->t->exec->install_hint : "");
     } else {
         kc_exec_credential_t cred;
         kc_error_t err;
         memset(&cred, 0, sizeof cred);
-        if (!kc_exec_credential_parse(a->buf ? a->buf : "", a->buf_len, a->t->exec->api_version, &cred, &err)) {
+        if (!kc_exec_credential_parse(r->buf ? r->buf : "", r->buf_len, a->t->exec->api_version, &cred, &err)) {
             snprintf(a->error, sizeof a->error, "credential plugin %s: %s", a->t->exec->command, err.msg);
         } else if (!cred.token) {
             snprintf(a->error, sizeof a->error,
@@ -87,14 +113,14 @@ static void finish_plugin(kube_auth_t *a)
             a->token = cred.token;
             cred.token = NULL;
             a->expires = cred.expiration;
+            /* A plugin that hands out an already expired token would otherwise be re-run for
+             * ever by the very requests waiting for it: let them use it, and ask again later. */
+            if (a->expires && a->expires <= time(NULL) + 10)
+                a->expires = time(NULL) + 15;
             kc_exec_credential_clear(&cred);
             a->error[0] = '\0';
             ok = true;
         }
-    }
-    if (a->buf) {
-        memset(a->buf, 0, a->buf_len);
-        a->buf_len = 0;
     }
     http_client_auth_ready(a->client, ok, a->error);
 }
@@ -108,38 +134,38 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *b)
 
 static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 {
-    kube_auth_t *a = s->data;
-    if (n > 0 && a->buf_len + (size_t)n <= PLUGIN_OUTPUT_MAX) {
-        char *p = realloc(a->buf, a->buf_len + (size_t)n + 1);
+    plugin_run_t *r = s->data;
+    if (n > 0 && r->buf_len + (size_t)n <= PLUGIN_OUTPUT_MAX) {
+        char *p = realloc(r->buf, r->buf_len + (size_t)n + 1);
         if (p) {
-            memcpy(p + a->buf_len, b->base, (size_t)n);
-            a->buf = p;
-            a->buf_len += (size_t)n;
-            a->buf[a->buf_len] = '\0';
+            memcpy(p + r->buf_len, b->base, (size_t)n);
+            r->buf = p;
+            r->buf_len += (size_t)n;
+            r->buf[r->buf_len] = '\0';
         }
     }
     free(b->base);
-    if (n < 0) {
-        uv_close((uv_handle_t *)&a->out, on_closed);
-        a->out_closed = true;
-        finish_plugin(a);
+    if (n < 0 && !r->out_closed) {
+        r->out_closed = true;
+        uv_close((uv_handle_t *)&r->out, on_run_closed);
+        finish_plugin(r);
     }
 }
 
 static void on_exit_cb(uv_process_t *p, int64_t status, int sig)
 {
-    kube_auth_t *a = p->data;
-    a->exit_status = sig ? 128 + sig : status;
-    a->exited = true;
-    uv_close((uv_handle_t *)p, on_closed);
-    finish_plugin(a);
+    plugin_run_t *r = p->data;
+    r->exit_status = sig ? 128 + sig : status;
+    r->exited = true;
+    uv_close((uv_handle_t *)p, on_run_closed);
+    finish_plugin(r);
 }
 
 static void on_plugin_timeout(uv_timer_t *t)
 {
     kube_auth_t *a = t->data;
-    if (a->running && !a->exited)
-        uv_process_kill(&a->proc, SIGKILL);
+    if (a->run && !a->run->exited)
+        uv_process_kill(&a->run->proc, SIGKILL);
 }
 
 static bool start_plugin(kube_auth_t *a)
@@ -183,35 +209,44 @@ static bool start_plugin(kube_auth_t *a)
             env[e++] = info_env;
         }
     }
-    uv_pipe_init(a->loop, &a->out, 0);
-    a->out.data = a;
-    a->open_handles++;
+    plugin_run_t *r = calloc(1, sizeof *r);
+    if (!r) {
+        for (size_t i = 0; extra && i < ex->nenv; i++)
+            free(extra[i]);
+        free(extra); free(info_env); free(info); free(argv); free(env);
+        snprintf(a->error, sizeof a->error, "out of memory starting the credential plugin");
+        return false;
+    }
+    r->auth = a;
+    uv_pipe_init(a->loop, &r->out, 0);
+    r->out.data = r;
+    r->open_handles = 1;
     uv_stdio_container_t stdio[3] = {
         { .flags = UV_IGNORE },
-        { .flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE, .data.stream = (uv_stream_t *)&a->out },
+        { .flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE, .data.stream = (uv_stream_t *)&r->out },
         { .flags = UV_IGNORE }, /* plugin chatter must never reach the curses screen */
     };
     uv_process_options_t o = {
         .exit_cb = on_exit_cb, .file = ex->command, .args = argv, .env = env,
         .stdio_count = 3, .stdio = stdio,
     };
-    a->proc.data = a;
-    a->exited = a->out_closed = false;
-    a->buf_len = 0;
-    int rc = uv_spawn(a->loop, &a->proc, &o);
+    r->proc.data = r;
+    int rc = uv_spawn(a->loop, &r->proc, &o);
     for (size_t i = 0; extra && i < ex->nenv; i++)
         free(extra[i]);
     free(extra); free(info_env); free(info); free(argv); free(env);
     if (rc != 0) {
         snprintf(a->error, sizeof a->error, "cannot run credential plugin %s: %s%s%s", ex->command,
                  uv_strerror(rc), ex->install_hint ? "; " : "", ex->install_hint ? ex->install_hint : "");
-        uv_close((uv_handle_t *)&a->out, on_closed);
-        uv_close((uv_handle_t *)&a->proc, NULL); /* libuv requires closing a failed spawn handle */
+        r->auth = NULL;
+        r->open_handles = 2;
+        uv_close((uv_handle_t *)&r->out, on_run_closed);
+        uv_close((uv_handle_t *)&r->proc, on_run_closed); /* libuv requires closing a failed spawn */
         return false;
     }
-    a->open_handles++;
-    a->running = true;
-    uv_read_start((uv_stream_t *)&a->out, on_alloc, on_read);
+    r->open_handles = 2;
+    a->run = r;
+    uv_read_start((uv_stream_t *)&r->out, on_alloc, on_read);
     uv_timer_start(&a->timeout, on_plugin_timeout, PLUGIN_TIMEOUT_MS, 0);
     return true;
 }
@@ -245,7 +280,7 @@ static int auth_header(void *ud, char *buf, size_t len)
             snprintf(buf, len, "Authorization: Bearer %s", a->token);
             return 0;
         }
-        if (a->running)
+        if (a->run)
             return 1;
         if (!start_plugin(a)) {
             snprintf(buf, len, "%s", a->error);
@@ -314,8 +349,13 @@ void kube_auth_free(kube_auth_t *a)
     if (!a)
         return;
     a->freeing = true;
-    if (a->running && !a->exited)
-        uv_process_kill(&a->proc, SIGKILL);
+    if (a->run) {
+        plugin_run_t *r = a->run;
+        r->auth = NULL; /* the run frees itself when its handles close */
+        a->run = NULL;
+        if (!r->exited)
+            uv_process_kill(&r->proc, SIGKILL);
+    }
     uv_timer_stop(&a->timeout);
     uv_close((uv_handle_t *)&a->timeout, on_closed);
 }

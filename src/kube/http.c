@@ -200,7 +200,11 @@ static void describe_error(http_req_t *r, CURLcode code)
 {
     const http_endpoint_t *ep = &r->client->ep;
     const char *detail = r->errbuf[0] ? r->errbuf : curl_easy_strerror(code);
-    const char *host = r->url;
+    /* Name the server (scheme://host:port), not the whole URL with its query string. */
+    char host[300];
+    const char *hs = strstr(r->url, "://");
+    size_t hl = hs ? (size_t)(hs + 3 - r->url) + strcspn(hs + 3, "/?#") : strcspn(r->url, "/?#");
+    snprintf(host, sizeof host, "%.*s", (int)hl, r->url);
     switch (code) {
     case CURLE_COULDNT_CONNECT:
         snprintf(r->msg, sizeof r->msg, "cannot connect to %s: %s", host, detail);

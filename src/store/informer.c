@@ -192,9 +192,10 @@ static void on_retry(uv_timer_t *t)
         start_list(inf);
 }
 
-static void fail(informer_t *inf, const char *msg, long status)
+static void fail(informer_t *inf, const char *msg, long status, bool transport)
 {
     inf->req = NULL;
+    inf->status.unreachable = transport;
     inf->status.failures++;
     inf->status.http_status = status;
     snprintf(inf->status.error, sizeof inf->status.error, "%s", msg);
@@ -251,7 +252,7 @@ static void on_list_done(http_req_t *req, const http_result_t *res, void *ud)
     if (res->error || res->status != 200) {
         free(inf->cont); /* a failed page restarts the whole list: continue tokens expire */
         inf->cont = NULL;
-        fail(inf, api_error_describe(what, res, msg, sizeof msg), res->status);
+        fail(inf, api_error_describe(what, res, msg, sizeof msg), res->status, res->curl_code != 0);
         return;
     }
     cJSON *list = cJSON_ParseWithLength(res->body, res->body_len);
@@ -261,7 +262,7 @@ static void on_list_done(http_req_t *req, const http_result_t *res, void *ud)
         cJSON_Delete(list);
         snprintf(msg, sizeof msg, "%s: the server's answer is not a valid %sList (%zu bytes)", what,
                  inf->kind->kind, res->body_len);
-        fail(inf, msg, res->status);
+        fail(inf, msg, res->status, false);
         return;
     }
     const cJSON *item;
@@ -431,14 +432,14 @@ static void on_watch_done(http_req_t *req, const http_result_t *res, void *ud)
         return;
     }
     if (res->error || res->status != 200) {
-        fail(inf, api_error_describe(what, res, msg, sizeof msg), res->status);
+        fail(inf, api_error_describe(what, res, msg, sizeof msg), res->status, res->curl_code != 0);
         return;
     }
     /* The server ended the watch (timeoutSeconds): go on from where we are. A watch that ended
      * without delivering anything at once is throttled like a failure, so a server that closes
      * every watch immediately cannot make us spin. */
     if (!inf->got_event && inf->status.failures++ > 2) {
-        fail(inf, "watch ended immediately several times", 0);
+        fail(inf, "watch ended immediately several times", 0, false);
         return;
     }
     if (!inf->rv[0])

@@ -44,7 +44,13 @@ def parse_args(argv):
 
 
 def gen_certs(d):
-    """CA + server certificate (SAN IP:127.0.0.1, DNS:localhost) with the openssl CLI."""
+    """CA + server certificate (SAN IP:127.0.0.1, DNS:localhost) + an admin client certificate, with
+    the openssl CLI. Kept when the state dir already has them, so a restarted simulator is the same
+    cluster to a client that is still running (tests of an API outage and recovery)."""
+    names = ("ca.crt", "ca.key", "server.crt", "server.key", "admin-client.crt", "admin-client.key")
+    if all(os.path.exists(os.path.join(d, f)) for f in names):
+        return
+
     def run(*args):
         subprocess.run(["openssl"] + list(args), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
@@ -61,22 +67,85 @@ def gen_certs(d):
     run("x509", "-req", "-in", os.path.join(d, "server.csr"), "-CA", os.path.join(d, "ca.crt"),
         "-CAkey", os.path.join(d, "ca.key"), "-CAcreateserial", "-out", os.path.join(d, "server.crt"),
         "-days", "3650", "-extfile", ext)
-    for f in ("ca.key", "server.key"):
+    # Client certificate for the admin user (CN=admin, O=system:masters), as kubeadm issues them.
+    run("req", "-new", *ec, "-keyout", os.path.join(d, "admin-client.key"), "-out", os.path.join(d, "admin-client.csr"),
+        "-subj", "/O=system:masters/CN=admin")
+    cext = os.path.join(d, "client.ext")
+    with open(cext, "w") as f:
+        f.write("extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature\nbasicConstraints=CA:FALSE\n")
+    run("x509", "-req", "-in", os.path.join(d, "admin-client.csr"), "-CA", os.path.join(d, "ca.crt"),
+        "-CAkey", os.path.join(d, "ca.key"), "-CAcreateserial", "-out", os.path.join(d, "admin-client.crt"),
+        "-days", "3650", "-extfile", cext)
+    for f in ("ca.key", "server.key", "admin-client.key"):
         os.chmod(os.path.join(d, f), 0o600)
 
 
-def kubeconfig(path, port, ca_pem, user, token, context):
+def kubeconfig(path, port, ca_pem, user, token, context, user_yaml=None):
+    """user_yaml: the user's fields (indented 4) instead of a token, for the other auth methods."""
     ca64 = base64.b64encode(ca_pem.encode()).decode()
+    fields = user_yaml if user_yaml is not None else "    token: %s\n" % token
     text = ("apiVersion: v1\nkind: Config\nclusters:\n- name: kubesim\n  cluster:\n"
             "    server: https://127.0.0.1:%d\n    certificate-authority-data: %s\n"
-            "users:\n- name: %s\n  user:\n    token: %s\n"
+            "users:\n- name: %s\n  user:\n%s"
             "contexts:\n- name: %s\n  context:\n    cluster: kubesim\n    user: %s\n    namespace: default\n"
-            "current-context: %s\npreferences: {}\n") % (port, ca64, user, token, context, user, context)
+            "current-context: %s\npreferences: {}\n") % (port, ca64, user, fields, context, user, context)
     tmp = path + ".tmp"
     with open(tmp, "w") as f:
         f.write(text)
     os.chmod(tmp, 0o600)
     os.replace(tmp, path)
+
+
+EXEC_PLUGIN = """#!/bin/sh
+# kubesim's credential plugin: prints an ExecCredential with the admin token and counts its runs,
+# so tests can see that a client caches the token until expirationTimestamp and re-runs on a 401.
+# KUBESIM_EXEC_EXPIRY (seconds from now) sets the expiry; KUBESIM_EXEC_FAIL=1 makes it fail;
+# KUBESIM_EXEC_BAD_FIRST=1 hands out a token the server rejects (401) on the first run only.
+d=$(dirname "$0")
+echo run >> "$d/exec-plugin.runs"
+[ "${KUBESIM_EXEC_FAIL:-}" = 1 ] && { echo "exec plugin: refusing as asked" >&2; exit 1; }
+if [ "${KUBESIM_EXEC_BAD_FIRST:-}" = 1 ] && [ "$(wc -l < "$d/exec-plugin.runs")" -eq 1 ]; then
+  printf '{"apiVersion":"@API@","kind":"ExecCredential","status":{"token":"revoked-token"}}\\n'
+  exit 0
+fi
+[ -n "${KUBERNETES_EXEC_INFO:-}" ] && printf '%s\\n' "$KUBERNETES_EXEC_INFO" > "$d/exec-plugin.info"
+exp=""
+if [ -n "${KUBESIM_EXEC_EXPIRY:-}" ]; then
+  exp=$(date -u -d "@$(( $(date +%s) + KUBESIM_EXEC_EXPIRY ))" +%Y-%m-%dT%H:%M:%SZ)
+  exp=",\\"expirationTimestamp\\":\\"$exp\\""
+fi
+printf '{"apiVersion":"@API@","kind":"ExecCredential","status":{"token":"%s"%s}}\\n' "$(cat "$d/admin.token")" "$exp"
+"""
+
+
+def write_auth_variants(d, port, ca_pem, admin_token):
+    """The admin user through every auth method kdeck supports: tokenFile, client certificate (files
+    and -data), and exec plugins (v1 and v1beta1)."""
+    def write(name, text, mode=0o600):
+        tmp = os.path.join(d, name + ".tmp")
+        with open(tmp, "w") as f:
+            f.write(text)
+        os.chmod(tmp, mode)
+        os.replace(tmp, os.path.join(d, name))
+    write("admin.token", admin_token + "\n")
+    for api in ("v1", "v1beta1"):
+        write("exec-plugin-%s.sh" % api, EXEC_PLUGIN.replace("@API@", "client.authentication.k8s.io/" + api), 0o700)
+    b64 = lambda f: base64.b64encode(open(os.path.join(d, f), "rb").read()).decode()
+    variants = {
+        "admin-tokenfile": "    tokenFile: %s\n" % os.path.join(d, "admin.token"),
+        "admin-cert": "    client-certificate: %s\n    client-key: %s\n" % (
+            os.path.join(d, "admin-client.crt"), os.path.join(d, "admin-client.key")),
+        "admin-certdata": "    client-certificate-data: %s\n    client-key-data: %s\n" % (
+            b64("admin-client.crt"), b64("admin-client.key")),
+        "admin-exec": ("    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: %s\n"
+                       "      interactiveMode: Never\n      provideClusterInfo: true\n"
+                       "      env:\n      - name: KUBESIM_STATE\n        value: %s\n") % (
+            os.path.join(d, "exec-plugin-v1.sh"), d),
+        "admin-exec-v1beta1": ("    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n"
+                               "      command: %s\n") % os.path.join(d, "exec-plugin-v1beta1.sh"),
+    }
+    for name, fields in variants.items():
+        kubeconfig(os.path.join(d, name + ".kubeconfig"), port, ca_pem, "admin", None, "kubesim", fields)
 
 
 def make_runtime_factory(args):
@@ -106,6 +175,10 @@ def main(argv=None):
         ca_pem = f.read()
     ssl_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ssl_ctx.load_cert_chain(os.path.join(d, "server.crt"), os.path.join(d, "server.key"))
+    # Client certificates are optional (bearer tokens are the default); when one is presented it
+    # must chain to our CA, and its CN names the user, as with kube-apiserver's --client-ca-file.
+    ssl_ctx.verify_mode = ssl.CERT_OPTIONAL
+    ssl_ctx.load_verify_locations(os.path.join(d, "ca.crt"))
     ssl_ctx.set_alpn_protocols(["http/1.1"])
 
     users = Users(os.path.join(d, "tokens"))
@@ -144,6 +217,7 @@ def main(argv=None):
     kubeconfig(os.path.join(d, "admin.kubeconfig"), port, ca_pem, "admin", users.token_of("admin"), "kubesim")
     kubeconfig(os.path.join(d, "viewer.kubeconfig"), port, ca_pem, "viewer", users.token_of("viewer"),
                "kubesim-viewer")
+    write_auth_variants(d, port, ca_pem, users.token_of("admin"))
     with open(os.path.join(d, "port"), "w") as f:
         f.write("%d\n" % port)
     with open(os.path.join(d, "ready"), "w") as f:

@@ -238,7 +238,11 @@ class Handler(BaseHTTPRequestHandler):
         self._path = u.path
         self._query_str = u.query
         self.q = parse_qs(u.query, keep_blank_values=True)
-        self._user = ctx.users.authenticate(self.headers.get("Authorization"))
+        try:
+            peer = self.connection.getpeercert()
+        except (AttributeError, ValueError, ssl.SSLError):
+            peer = None
+        self._user = ctx.users.authenticate(self.headers.get("Authorization"), peer)
         try:
             self.route(u.path)
         except ApiError as e:
