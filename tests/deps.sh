@@ -6,7 +6,7 @@ set -eu
 PACKAGES="build-essential pkg-config clang
 libncurses-dev libuv1-dev libcurl4-openssl-dev libcjson-dev libwebsockets-dev libwebsockets-evlib-uv
 libyaml-dev libcmocka-dev
-openssl ca-certificates python3 tmux wrk valgrind procps
+openssl ca-certificates python3 tmux wrk valgrind procps groff-base curl
 haproxy prometheus prometheus-mysqld-exporter mariadb-server mariadb-client"
 
 missing=""

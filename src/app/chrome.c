@@ -16,7 +16,8 @@ bool app_theme_load(app_t *app, const char *name, char *err, size_t errlen)
     if (app->theme)
         theme_free(app->theme);
     app->theme = t;
-    theme_curses_apply(t, has_colors() ? COLORS : 0, theme_no_color_env());
+    bool no_color = theme_no_color_env() || !has_colors();
+    theme_curses_apply(t, no_color ? 0 : COLORS, no_color);
     bkgdset(' ' | theme_attr(THEME_DEFAULT));
     clearok(curscr, TRUE);
     return true;

@@ -69,8 +69,11 @@ bool screen_init(bool virtual_screen, char *err, size_t errlen)
     typeahead(-1);
     curs_set(0);
     intrflush(stdscr, FALSE);
-    if (has_colors())
+    /* NO_COLOR means no colour at all: not even ncurses' white-on-black pair 0. */
+    if (has_colors() && !theme_no_color_env()) {
         start_color();
+        use_default_colors();
+    }
     return true;
 }
 
