@@ -209,6 +209,12 @@ static void describe_error(http_req_t *r, CURLcode code)
     case CURLE_COULDNT_CONNECT:
         snprintf(r->msg, sizeof r->msg, "cannot connect to %s: %s", host, detail);
         break;
+    case CURLE_PARTIAL_FILE:
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+    case CURLE_GOT_NOTHING:
+        snprintf(r->msg, sizeof r->msg, "connection to %s lost: %s", host, detail);
+        break;
     case CURLE_OPERATION_TIMEDOUT:
         snprintf(r->msg, sizeof r->msg, "timed out talking to %s: %s", host, detail);
         break;

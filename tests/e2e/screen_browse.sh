@@ -171,7 +171,7 @@ start_kubesim "$SIM" --seed-app --virtual --pod-start-delay 0.2 --port "$PORT" |
 wait $KPID
 check "outage script runs" test $? -eq 0
 check "a dead API server is shown in the header" screen_has "$T/out1.txt" "API unreachable, retry in"
-check "the status line says what failed" grep -qE 'cannot connect to https://127.0.0.1:[0-9]+' "$T/out1.txt"
+check "the status line says what failed" grep -qE '(cannot connect to|connection to) https://127.0.0.1:[0-9]+' "$T/out1.txt"
 check "kdeck recovers without a restart" grep -qE '^mysql-' "$T/out2.txt" && screen_has "$T/out2.txt" "API ok"
 
 e2e_done
