@@ -26,7 +26,7 @@ UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 PODAPP    := $(BUILD)/podapp
 
-.PHONY: all deps test unit e2e asan demo bench fuzz clean
+.PHONY: all deps test unit asan asan-build demo bench clean
 all: kdeck $(PODAPP)
 
 $(BUILD)/kdeck: $(OBJS)
@@ -66,15 +66,23 @@ deps:
 
 unit: all $(UNIT_BINS)
 
-# `make test`: deps, build, then every unit, fidelity and screen test, with one pass/fail count.
+# `make test`: deps, build, then every unit, fidelity and screen test, with one pass/fail count;
+# then the unit tests and kdeck's own end-to-end tests again under AddressSanitizer + UBSan.
+ASAN_SUITES := unit/ e2e/screen_browse e2e/auth e2e/tmux_terminal e2e/docs
 test: deps
 	@$(MAKE) --no-print-directory unit
 	@BUILD=$(BUILD) tests/run.sh
+	@echo "== the same under AddressSanitizer + UBSan: $(ASAN_SUITES)"
+	@$(MAKE) --no-print-directory asan-build
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	    BUILD=build-asan TESTS="$(ASAN_SUITES)" tests/run.sh
 
-# The same suite under AddressSanitizer + UndefinedBehaviorSanitizer, in a separate build tree.
-asan: deps
+# The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer, in a separate build tree.
+asan-build:
 	@$(MAKE) --no-print-directory BUILD=build-asan OPT='-O1 -g -fno-omit-frame-pointer' \
 	    SAN='-fsanitize=address,undefined -fno-sanitize-recover=undefined' unit
+
+asan: deps asan-build
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	    BUILD=build-asan tests/run.sh
 

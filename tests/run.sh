@@ -3,7 +3,7 @@
 #  - unit: each build/tests/test_* (cmocka); every cmocka test counts.
 #  - e2e:  each tests/e2e/*.sh (and the kubectl fidelity gate); each script prints its own
 #          "N passed, N failed" line, which is added up; a script that dies without one counts as 1 failed.
-# TESTS=pattern limits the run to suites whose name matches.
+# TESTS="pattern ..." limits the run to suites whose name contains one of the patterns.
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -20,7 +20,11 @@ count_line() { # prints "P F" from the last "N passed, N failed" line of a log, 
 
 run_suite() { # name, command...
     local name=$1; shift
-    [ -n "$pattern" ] && [[ "$name" != *$pattern* ]] && return
+    if [ -n "$pattern" ]; then
+        local p hit=0
+        for p in $pattern; do [[ "$name" == *"$p"* ]] && hit=1; done
+        [ $hit = 1 ] || return
+    fi
     local log=$logdir/$name.log start=$SECONDS
     mkdir -p "$(dirname "$log")"
     "$@" >"$log" 2>&1; local rc=$?
@@ -49,6 +53,7 @@ for t in "$BUILD"/tests/test_*; do
     run_suite "unit/$(basename "$t")" "$t"
 done
 for t in tests/e2e/*.sh; do
+    [ "$(basename "$t")" = lib.sh ] && continue
     [ -f "$t" ] || continue
     run_suite "e2e/$(basename "$t" .sh)" bash "$t"
 done

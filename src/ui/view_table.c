@@ -207,7 +207,8 @@ static void rebuild(view_t *v)
             t->rows[kept++] = t->rows[i];
     t->nrows = kept;
     sort_ctx = t;
-    qsort(t->rows, t->nrows, sizeof *t->rows, cmp_rows);
+    if (t->nrows > 1)
+        qsort(t->rows, t->nrows, sizeof *t->rows, cmp_rows);
     /* Keep the cursor on the same object when it is still there. */
     if (t->sel_name[0]) {
         for (size_t i = 0; i < t->nrows; i++)
