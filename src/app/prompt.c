@@ -16,6 +16,8 @@ void app_prompt_open(app_t *app, prompt_mode_t mode)
     }
     app->prompt = mode;
     app->completions[0] = '\0';
+    if (mode == PROMPT_COMMAND) /* warm the namespace list so ":ns <Tab>" can complete */
+        app_informer(app, KIND_NAMESPACE, NULL);
     if (mode == PROMPT_FILTER && v) {
         snprintf(app->prompt_saved_filter, sizeof app->prompt_saved_filter, "%s", v->filter);
         snprintf(app->prompt_buf, sizeof app->prompt_buf, "%s", v->filter);
@@ -81,6 +83,10 @@ static void complete(app_t *app)
         informer_t *inf = app_informer(app, KIND_NAMESPACE, NULL);
         const kobj_t *objs[512];
         size_t n = inf ? informer_snapshot(inf, objs, 512) : 0;
+        if (inf && !informer_status(inf)->synced) {
+            snprintf(app->completions, sizeof app->completions, "(loading namespaces...)");
+            return;
+        }
         for (size_t i = 0; i < n; i++)
             add_candidate(list, sizeof list, objs[i]->name, prefix, common, sizeof common, &count);
     } else if (!strncmp(buf, "ctx ", 4) || !strncmp(buf, "context ", 8)) {

@@ -77,6 +77,21 @@ run_script wrongca 120 24 --kubeconfig "$T/wrongca.kubeconfig" <<EOF
 EOF
 check "wrong CA: TLS failure names the server and the CA" grep -q 'TLS failure with https://127.0.0.1:[0-9]* (CA: certificate-authority-data' "$T/wrongca.txt"
 
+# tls-server-name: the certificate is checked against that name while connecting to the IP.
+awk '/certificate-authority-data/ { print; print "    tls-server-name: kubernetes.default"; next } { print }' \
+    "$SIM/admin.kubeconfig" > "$T/sni.kubeconfig"
+awk '/certificate-authority-data/ { print; print "    tls-server-name: not-the-apiserver"; next } { print }' \
+    "$SIM/admin.kubeconfig" > "$T/badsni.kubeconfig"
+chmod 600 "$T/sni.kubeconfig" "$T/badsni.kubeconfig"
+browse "$T/sni.kubeconfig" sni
+check "tls-server-name that the certificate names: works" grep -qE '^monitoring +Active' "$T/sni.txt"
+run_script badsni 160 24 --kubeconfig "$T/badsni.kubeconfig" <<EOF
+:wait-for TLS failure
+:save-display $T/badsni.txt
+:quit
+EOF
+check "tls-server-name the certificate does not name: TLS failure says so" grep -q 'TLS failure.*tls-server-name set' "$T/badsni.txt"
+
 # A world-readable kubeconfig is accepted with a warning.
 cp "$SIM/admin.kubeconfig" "$T/open.kubeconfig"
 chmod 644 "$T/open.kubeconfig"

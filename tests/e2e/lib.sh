@@ -42,7 +42,7 @@ e2e_done() {
 e2e_wait_gone() {
     local pid=$1 deadline=$((SECONDS + $2))
     while [ $SECONDS -lt $deadline ]; do
-        [ -r "/proc/$pid/cmdline" ] && [ -n "$(tr -d '\0' < "/proc/$pid/cmdline" 2>/dev/null)" ] || return 0
+        [ -r "/proc/$pid/cmdline" ] && [ -n "$(tr -d '\0' 2>/dev/null < "/proc/$pid/cmdline")" ] || return 0
         sleep 0.05
     done
     return 1

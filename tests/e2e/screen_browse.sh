@@ -109,7 +109,51 @@ check "all namespaces adds the NAMESPACE column" grep -qE '^NAMESPACE +NAME +REA
 check "all namespaces shows monitoring" grep -qE '^monitoring +prometheus-' "$T/allns.txt"
 check "wide services show the selector" grep -qE 'SELECTOR' "$T/svc_wide.txt"
 
-# 3. Contexts: two merged kubeconfigs, switch to the viewer.
+# 3. Completion on the command line, themes (flag, config file, :theme) and the colour grid.
+mkdir -p "$XDG_CONFIG_HOME/kdeck"
+printf 'theme: mono\n' > "$XDG_CONFIG_HOME/kdeck/config"
+run_script complete 100 24 -n app <<EOF
+:wait-for mysql-
+:save-colors $T/mono.colors
+:theme default
+:wait-for 2/2
+:save-colors $T/default.colors
+:save-display $T/default.txt
+<colon>
+d
+e
+p
+<Tab>
+:save-display $T/complete1.txt
+<Enter>
+:wait-for Deployments
+:save-display $T/complete2.txt
+<colon>
+n
+s
+<Space>
+m
+o
+<Tab>
+<Enter>
+:wait-for ns:monitoring
+:save-display $T/complete3.txt
+:quit
+EOF
+check "completion script runs" test $? -eq 0
+rm -f "$XDG_CONFIG_HOME/kdeck/config"
+check "Tab lists the candidates" grep -qE 'deploy +deployment +deployments|deploy deployment deployments' "$T/complete1.txt"
+check "completed command opens the view" grep -q ' Deployments (app)' "$T/complete2.txt"
+check "namespace names complete" grep -q 'ns:monitoring' "$T/complete3.txt"
+# Colour grid: one theme-element letter per cell (docs/themes.md). Row 4 is the selected row (s),
+# the header row 1 is H/C/N/O; in the mono theme the same cells are attributes only.
+check "colour grid: selected row" grep -qE '^s{100}$' <(sed -n 4p "$T/default.colors")
+check "colour grid: header and API state" grep -q 'O' <(sed -n 1p "$T/default.colors")
+running_col=$(sed -n 5p "$T/default.txt" | grep -bo 'Running' | head -1 | cut -d: -f1)
+check "colour grid: Running drawn as status.ok" test "$(sed -n 5p "$T/default.colors" | cut -c$((running_col + 1))-$((running_col + 7)))" = "ggggggg"
+check "config file theme: mono draws no status colours" test "$(sed -n 5p "$T/mono.colors" | grep -c g)" -eq 0
+
+# 4. Contexts: two merged kubeconfigs, switch to the viewer.
 run_script ctx 100 24 <<EOF
 :wait-for Pods (default)
 :ctx
@@ -124,7 +168,7 @@ check "contexts script runs" test $? -eq 0
 check "contexts view lists both contexts" grep -qE '^\* kubesim +kubesim +admin' "$T/ctx.txt" && grep -qE '^  kubesim-viewer +kubesim +viewer' "$T/ctx.txt"
 check "switching context reconnects as the viewer" grep -q 'ctx:kubesim-viewer' "$T/ctx_viewer.txt"
 
-# 4. Live: a pod created with kubectl appears, and disappears when deleted.
+# 5. Live: a pod created with kubectl appears, and disappears when deleted.
 cat > "$T/live.script" <<EOF
 :wait-for mysql-
 :save-display $T/live0.txt
@@ -147,7 +191,7 @@ check "live script runs" test $? -eq 0
 check "a pod created with kubectl shows up" grep -qE '^live-probe ' "$T/live1.txt"
 check "a pod deleted with kubectl disappears" test "$(grep -c 'live-probe' "$T/live2.txt")" -eq 0
 
-# 5. The API server dies and comes back on the same port: the error is shown, then kdeck recovers.
+# 6. The API server dies and comes back on the same port: the error is shown, then kdeck recovers.
 PORT=$(cat "$SIM/port")
 cat > "$T/outage.script" <<EOF
 :wait-for mysql-
