@@ -19,7 +19,7 @@ LDFLAGS   += $(SAN)
 
 # Every .c under src/ is part of kdeck; everything but main.c is also linked into each unit test.
 SRCS      := $(shell find src -name '*.c' | sort)
-BUILTINS  := $(sort $(wildcard themes/*.theme))
+BUILTINS  := $(sort $(wildcard themes/*.theme src/prom/*.panels))
 OBJS      := $(SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/builtin_files.o
 LIB_OBJS  := $(filter-out $(BUILD)/src/main.o,$(OBJS))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))

@@ -3,6 +3,7 @@
 
     python3 tests/kubesim/kubesim.py --state-dir DIR [--port N] [--virtual] [--pods N] [--namespaces N]
                                      [--churn EVENTS_PER_S] [--seed-app] [--pod-start-delay S]
+                                     [--ingress-port N] [--backoff-max S]
 
 Writes DIR/{ca.crt,tokens,admin.kubeconfig,viewer.kubeconfig,audit.log,port} and then DIR/ready.
 See docs/kubesim.md.
@@ -40,6 +41,10 @@ def parse_args(argv):
     p.add_argument("--pod-start-delay", type=float, default=0.5, help="seconds from Pending to Ready")
     p.add_argument("--watch-history", type=int, default=20000, help="events kept for watch resume (410 beyond)")
     p.add_argument("--bookmark-interval", type=float, default=5.0, help="seconds between watch BOOKMARKs")
+    p.add_argument("--ingress-port", type=int, default=18080,
+                   help="kubelet mode: 127.0.0.1 port of the Ingress frontend (0 = a free one; see DIR/ingress-port)")
+    p.add_argument("--backoff-max", type=float, default=40.0,
+                   help="kubelet mode: cap of the CrashLoopBackOff delay in seconds (kubelet: 300)")
     return p.parse_args(argv)
 
 

@@ -762,7 +762,11 @@ class Handler(BaseHTTPRequestHandler):
         since_t = parse_iso(_q1(self.q, "sinceTime")) if _q1(self.q, "sinceTime") else None
         if since_s is not None:
             since_t = time.time() - since_s
-        lines = rt.logs(pod, container, previous)
+        # a real kubelet (tests/kubesim/kubelet.py) reads its log files; virtual pods make lines up
+        reader = rt.log_reader(pod, container, previous) if hasattr(rt, "log_reader") else None
+        if reader is None:
+            reader = _VirtualLogReader(self.server.ctx.store, rt, pod, container, previous)
+        lines = reader.read_all()
         if since_t is not None:
             lines = [x for x in lines if x[0] >= since_t]
         if tail is not None:
@@ -773,43 +777,68 @@ class Handler(BaseHTTPRequestHandler):
             for t, text in ls:
                 if stamps:
                     out.append("%s.%09dZ %s\n" % (time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)),
-                                                  int((t % 1) * 1e9), text))
+                                                  int(round((t % 1) * 1e9)) % 1000000000, text))
                 else:
                     out.append(text + "\n")
             return "".join(out).encode()
+        # WebSocket: binary.k8s.io (raw frames, also the default) or base64.binary.k8s.io (base64 text)
+        import websocket
+        ws = None
+        if websocket.is_upgrade(self.headers):
+            try:
+                ws = websocket.accept(self, ["binary.k8s.io", "base64.binary.k8s.io"], allow_none=True)
+            except ValueError as e:
+                raise bad_request(str(e))
+        b64 = ws is not None and ws.protocol == "base64.binary.k8s.io"
+
+        def out(data):
+            if not data:
+                return
+            if ws is not None:
+                if b64:
+                    ws.send(base64.b64encode(data), binary=False)
+                else:
+                    ws.send(data)
+            else:
+                self.chunk(data)
         if not follow or previous:
             body = fmt(lines)
             if limit_b is not None:
                 body = body[:limit_b]
-            return self.send_body(200, body, "text/plain")
-        self._headers(200, "text/plain", chunked=True)
-        sent = len(fmt(lines))
-        self.chunk(fmt(lines))
-        last = lines[-1][0] if lines else 0
-        store = self.server.ctx.store
-        ns, name, uid = pod["metadata"]["namespace"], pod["metadata"]["name"], pod["metadata"]["uid"]
-        while not self.server.ctx.stopping.is_set():
-            time.sleep(0.5)
-            p = store.get(PODS, ns, name)
-            if p is None or p["metadata"].get("uid") != uid:
-                break
-            try:
-                new = [x for x in rt.logs(p, container) if x[0] > last]
-            except ApiError:
-                break
+            if ws is None:
+                return self.send_body(200, body, "text/plain")
+            out(body)
+            ws.close()
+            return
+        if ws is None:
+            self._headers(200, "text/plain", chunked=True)
+        first = fmt(lines)
+        if limit_b is not None:
+            first = first[:limit_b]
+        out(first)
+        sent = len(first)
+        while not self.server.ctx.stopping.is_set() and (limit_b is None or sent < limit_b):
+            new = reader.read_new()
             if new:
                 data = fmt(new)
                 if limit_b is not None and sent + len(data) > limit_b:
-                    self.chunk(data[: max(0, limit_b - sent)])
+                    out(data[: max(0, limit_b - sent)])
                     break
-                self.chunk(data)
+                out(data)
                 sent += len(data)
-                last = new[-1][0]
-            cs = next((c for c in (p.get("status") or {}).get("containerStatuses") or []
-                       if c.get("name") == container), {})
-            if (cs.get("state") or {}).get("terminated"):
+                continue
+            if reader.done():
+                new = reader.read_new()
+                if new:
+                    out(fmt(new))
                 break
-        self.end_chunks()
+            if ws is None and self._peer_closed():
+                return
+            time.sleep(reader.poll_interval)
+        if ws is not None:
+            ws.close()
+        else:
+            self.end_chunks()
 
     # ---- access reviews ----------------------------------------------------------------------
     def review(self, rt):
@@ -827,3 +856,40 @@ class Handler(BaseHTTPRequestHandler):
         else:
             out["status"] = rbac.rules_review(self._user, spec.get("namespace"))
         self.send_body(201, out)
+
+
+class _VirtualLogReader:
+    """Virtual pods' logs: the runtime's generated lines, polled for new ones."""
+    poll_interval = 0.5
+
+    def __init__(self, store, rt, pod, container, previous):
+        self.store, self.rt, self.pod, self.container, self.previous = store, rt, pod, container, previous
+        self.last = 0
+        self.ended = False
+
+    def read_all(self):
+        lines = self.rt.logs(self.pod, self.container, self.previous)
+        self.last = lines[-1][0] if lines else 0
+        return lines
+
+    def read_new(self):
+        m = self.pod["metadata"]
+        p = self.store.get(PODS, m["namespace"], m["name"])
+        if p is None or p["metadata"].get("uid") != m["uid"]:
+            self.ended = True
+            return []
+        try:
+            new = [x for x in self.rt.logs(p, self.container) if x[0] > self.last]
+        except ApiError:
+            self.ended = True
+            return []
+        if new:
+            self.last = new[-1][0]
+        cs = next((c for c in (p.get("status") or {}).get("containerStatuses") or []
+                   if c.get("name") == self.container), {})
+        if (cs.get("state") or {}).get("terminated"):
+            self.ended = True
+        return new
+
+    def done(self):
+        return self.ended

@@ -18,6 +18,7 @@ state, so the desired state lives here, in Python, and the config is always rend
 current endpoints in their slots; it is also re-applied through the runtime API after the reload.
 """
 
+import contextlib
 import os
 import re
 import signal
@@ -113,6 +114,8 @@ class HAProxy:
         self.proc = None
         self.reloads = 0
         self._lock = threading.RLock()
+        self._defer = 0
+        self._deferred = False
 
     # ------------------------------------------------------------------ config
 
@@ -448,7 +451,23 @@ class HAProxy:
             if self.ingresses.pop(name, None) is not None:
                 self._apply_structure()
 
+    @contextlib.contextmanager
+    def deferred(self):
+        """Structural changes made inside the block are applied once, at its end (one reload)."""
+        with self._lock:
+            self._defer += 1
+            try:
+                yield self
+            finally:
+                self._defer -= 1
+                if not self._defer and self._deferred:
+                    self._deferred = False
+                    self._apply_structure()
+
     def _apply_structure(self):
+        if self._defer:
+            self._deferred = True
+            return
         if self.running():
             self.reload()
         else:
