@@ -107,5 +107,14 @@ view_t *view_table_new_selected(app_t *app, kind_id_t kind, const char *ns, cons
 view_t *view_describe_new(app_t *app, kind_id_t kind, const char *ns, const char *name);
 view_t *view_help_new(app_t *app, keyctx_t ctx);
 view_t *view_contexts_new(app_t *app);
+/* Log pane following a pod (all its containers) or every pod a workload/service selects. */
+view_t *view_logs_new(app_t *app, kind_id_t kind, const kobj_t *obj);
+
+/* Streams: the session's WebSocket client (created on first use; NULL when unavailable) and the
+ * Authorization header as it stands now (false when a credential plugin is still running). */
+struct ws_client *app_ws(app_t *app);
+bool app_auth_header(app_t *app, char *buf, size_t len);
+/* Where kdeck keeps files of its own ($XDG_STATE_HOME/kdeck/SUB, mode 0700), created on demand. */
+bool app_state_dir(const char *sub, char *buf, size_t len);
 
 #endif

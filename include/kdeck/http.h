@@ -83,6 +83,9 @@ void http_cancel(http_req_t *req);
 int http_client_in_flight(const http_client_t *c);
 /* Requests that hold a long-lived stream (watches, logs) are not "in flight" for the script mode. */
 void http_req_mark_stream(http_req_t *req, bool is_stream);
+/* The HTTP status of a request whose headers have arrived (0 before): lets a streaming reader
+ * tell a Status error body from stream data. */
+long http_req_status(http_req_t *req);
 /* Totals, for the header and for benchmarks. */
 unsigned long http_client_bytes_received(const http_client_t *c);
 

@@ -33,7 +33,17 @@
     X(ALL_NS,      "all-namespaces", 0, "toggle all namespaces / the current one") \
     X(WIDE,        "wide",         0, "toggle the wide columns") \
     X(REDRAW,      "redraw",       0, "redraw the screen") \
-    X(SUSPEND,     "suspend",      0, "suspend kdeck (fg to return)")
+    X(SUSPEND,     "suspend",      0, "suspend kdeck (fg to return)") \
+    X(LOGS,        "logs",         0, "follow the logs of the pod, or of every pod of the workload") \
+    X(PAUSE,       "pause",        0, "pause / resume following (scrolling up pauses too)") \
+    X(TIMESTAMPS,  "timestamps",   0, "show / hide timestamps") \
+    X(WRAP,        "wrap",         0, "wrap / cut long lines") \
+    X(CLEAR,       "clear",        0, "clear the pane") \
+    X(SAVE,        "save",         0, "save the pane to a file") \
+    X(SINCE,       "since",        0, "since: all, 1m, 5m, 1h (restarts the streams)") \
+    X(TAIL,        "tail",         0, "tail size: 100, 1000, all (restarts the streams)") \
+    X(PREVIOUS,    "previous",     0, "the previous (crashed) container instead of the running one") \
+    X(CONTAINER,   "container",    0, "cycle the container shown: all, then each (init containers too)")
 
 typedef enum {
 #define X(id, name, flags, desc) ACT_##id,
@@ -45,7 +55,7 @@ typedef enum {
 enum { ACT_MUTATES = 1 };
 
 /* Where a binding applies. A view asks its own context first, then KEYCTX_GLOBAL. */
-typedef enum { KEYCTX_GLOBAL, KEYCTX_TABLE, KEYCTX_TEXT, KEYCTX_HELP, KEYCTX_COUNT } keyctx_t;
+typedef enum { KEYCTX_GLOBAL, KEYCTX_TABLE, KEYCTX_TEXT, KEYCTX_HELP, KEYCTX_LOGS, KEYCTX_COUNT } keyctx_t;
 
 typedef struct keybinding {
     keyctx_t ctx;

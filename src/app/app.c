@@ -410,6 +410,27 @@ static bool start_tty(app_t *app)
     return true;
 }
 
+/* Closes the handles app_run itself started (informers, HTTP and lws close their own). */
+static void close_own_handles(app_t *app)
+{
+    uv_handle_t *hs[] = {
+        (uv_handle_t *)&app->sig_winch, (uv_handle_t *)&app->sig_term, (uv_handle_t *)&app->sig_int,
+        (uv_handle_t *)&app->sig_hup, (uv_handle_t *)&app->sig_cont,
+    };
+    if (app->signals_ready)
+        for (size_t i = 0; i < sizeof hs / sizeof *hs; i++)
+            close_handle(hs[i]);
+    if (app->tty_ready)
+        close_handle((uv_handle_t *)&app->tty);
+    if (app->loop_ready) {
+        close_handle((uv_handle_t *)&app->prepare);
+        close_handle((uv_handle_t *)&app->redraw_timer);
+        close_handle((uv_handle_t *)&app->clock);
+        close_handle((uv_handle_t *)&app->countdown);
+    }
+    app_script_close(app);
+}
+
 static void start_signal(app_t *app, uv_signal_t *s, int signum)
 {
     uv_signal_init(&app->loop, s);
@@ -448,6 +469,7 @@ int app_run(const app_options_t *opts)
     start_signal(app, &app->sig_int, SIGINT);
     start_signal(app, &app->sig_hup, SIGHUP);
     start_signal(app, &app->sig_cont, SIGCONT);
+    app->signals_ready = true;
     if (!screen_init(opts->no_display, err, sizeof err)) {
         fprintf(stderr, "kdeck: %s\n", err);
         goto out_session;
@@ -462,6 +484,7 @@ int app_run(const app_options_t *opts)
         fprintf(stderr, "kdeck: cannot watch the terminal for input\n");
         goto out_session;
     }
+    app->tty_ready = !screen_is_virtual();
     uv_prepare_init(&app->loop, &app->prepare);
     app->prepare.data = app;
     uv_prepare_start(&app->prepare, on_prepare);
@@ -471,6 +494,7 @@ int app_run(const app_options_t *opts)
     app->clock.data = app;
     uv_timer_init(&app->loop, &app->countdown);
     app->countdown.data = app;
+    app->loop_ready = true;
     on_clock(&app->clock);
     app_script_init(app);
 
@@ -483,18 +507,21 @@ int app_run(const app_options_t *opts)
     uv_run(&app->loop, UV_RUN_DEFAULT);
     rc = app->exit_code;
 
-    /* Shutdown order from LOOP.md: leave curses, close our handles, cancel transfers, then let the
-     * loop run the close callbacks before freeing anything they point into. */
+    /* Shutdown order from LOOP.md: leave curses, close our handles, cancel transfers and start
+     * lws's destruction, let the loop run every close callback, then lws's second phase, and
+     * only then free what the handles pointed into. */
     screen_end();
     free_views(app);
-    app_script_free(app);
 out_session:
+    close_own_handles(app);
     app_session_close(app);
-    uv_walk(&app->loop, walk_close, NULL);
-    uv_run(&app->loop, UV_RUN_DEFAULT);
 out_loop:
-    uv_walk(&app->loop, walk_close, NULL);
     uv_run(&app->loop, UV_RUN_DEFAULT);
+    app_streams_finish(app);
+    uv_run(&app->loop, UV_RUN_NOWAIT);
+    uv_walk(&app->loop, walk_close, NULL); /* nothing should be left; never leave a handle open */
+    uv_run(&app->loop, UV_RUN_DEFAULT);
+    app_script_free(app);
     uv_loop_close(&app->loop);
     free(app->script); /* its handles' close callbacks have run */
     app_theme_free(app);

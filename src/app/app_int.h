@@ -6,6 +6,7 @@
 #include "kdeck/app.h"
 #include "kdeck/auth.h"
 #include "kdeck/theme.h"
+#include "kdeck/ws.h"
 
 #include <stdio.h>
 
@@ -19,6 +20,8 @@ struct session {
     informer_t *informers[APP_MAX_INFORMERS];
     int ninformers;
     char user_agent[64];
+    ws_client_t *ws;          /* created on first stream */
+    bool ws_failed;
 };
 
 typedef struct script script_t;
@@ -56,8 +59,15 @@ struct app {
     char completions[512];
 
     script_t *script;
+    /* WebSocket clients of closed sessions: lws frees them in two phases, the second after the
+     * loop has run (LOOP.md), so they wait here until exit. */
+    ws_client_t *ws_closed[8];
+    int nws_closed;
+    kube_target_t *targets_closed[8]; /* their endpoints point into these */
+    int ntargets_closed;
     bool quitting;
     int exit_code;
+    bool signals_ready, tty_ready, loop_ready;
 };
 
 void app_quit(app_t *app, int code);
@@ -67,6 +77,7 @@ void app_countdown(app_t *app, bool on);
 /* session.c: the connection to the current context */
 bool app_session_open(app_t *app, const char *context, const char *ns, char *err, size_t errlen);
 void app_session_close(app_t *app);
+void app_streams_finish(app_t *app);
 void app_update_api_status(app_t *app);
 void app_warn_target(app_t *app);
 
@@ -83,6 +94,7 @@ bool app_prompt_key(app_t *app, int key);
 bool app_script_load(app_t *app, const char *path, char *err, size_t errlen);
 void app_script_init(app_t *app);
 void app_script_prepare(app_t *app);
+void app_script_close(app_t *app);   /* closes its handles */
 void app_script_free(app_t *app);
 
 #endif

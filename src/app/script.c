@@ -40,6 +40,7 @@ struct script {
     unsigned timeout_s;
     FILE *log;
     uint64_t t0;
+    bool handles_ready;
 };
 
 bool app_script_load(app_t *app, const char *path, char *err, size_t errlen)
@@ -233,7 +234,19 @@ void app_script_init(app_t *app)
     s->idle.data = app;
     uv_timer_init(&app->loop, &s->watchdog);
     s->watchdog.data = app;
+    s->handles_ready = true;
     arm_watchdog(app);
+}
+
+void app_script_close(app_t *app)
+{
+    script_t *s = app->script;
+    if (!s || !s->handles_ready)
+        return;
+    if (!uv_is_closing((uv_handle_t *)&s->idle))
+        uv_close((uv_handle_t *)&s->idle, NULL);
+    if (!uv_is_closing((uv_handle_t *)&s->watchdog))
+        uv_close((uv_handle_t *)&s->watchdog, NULL);
 }
 
 void app_script_free(app_t *app)

@@ -2,8 +2,10 @@
  * Switching context closes the whole session and opens a new one. */
 #include "app_int.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static bool ensure_kubeconfig(app_t *app, char *err, size_t errlen)
 {
@@ -73,9 +75,83 @@ void app_session_close(app_t *app)
         informer_free(s->informers[i]);
     http_client_free(s->http);
     kube_auth_free(s->auth);
-    kube_target_free(s->target);
+    if (s->ws && app->nws_closed < (int)(sizeof app->ws_closed / sizeof *app->ws_closed) &&
+        app->ntargets_closed < (int)(sizeof app->targets_closed / sizeof *app->targets_closed)) {
+        ws_client_close(s->ws); /* phase 1; phase 2 at exit */
+        app->ws_closed[app->nws_closed++] = s->ws;
+        app->targets_closed[app->ntargets_closed++] = s->target; /* the vhost borrowed its TLS data */
+    } else {
+        if (s->ws) /* too many context switches to keep them: leak-free but abrupt */
+            ws_client_close(s->ws);
+        kube_target_free(s->target);
+    }
     free(s);
     app->s = NULL;
+}
+
+/* After the loop has run the last close callbacks: lws's second destruction phase. */
+void app_streams_finish(app_t *app)
+{
+    for (int i = 0; i < app->nws_closed; i++)
+        ws_client_finish(app->ws_closed[i]);
+    app->nws_closed = 0;
+    for (int i = 0; i < app->ntargets_closed; i++)
+        kube_target_free(app->targets_closed[i]);
+    app->ntargets_closed = 0;
+}
+
+struct ws_client *app_ws(app_t *app)
+{
+    session_t *s = app->s;
+    if (!s)
+        return NULL;
+    if (!s->ws && !s->ws_failed) {
+        char err[300];
+        s->ws = ws_client_new(&app->loop, &s->ep, app->opts.read_only, err, sizeof err);
+        if (!s->ws) {
+            s->ws_failed = true; /* log panes use chunked HTTP then */
+            app_error(app, "%s; log panes use HTTP streams", err);
+        }
+    }
+    return s->ws;
+}
+
+bool app_auth_header(app_t *app, char *buf, size_t len)
+{
+    session_t *s = app->s;
+    buf[0] = '\0';
+    if (!s)
+        return false;
+    if (!s->auth)
+        return true;
+    const http_auth_t *h = kube_auth_hooks(s->auth);
+    return h->header(h->ud, buf, len) == 0;
+}
+
+bool app_state_dir(const char *sub, char *buf, size_t len)
+{
+    const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+    char base[900];
+    if (xdg && *xdg)
+        snprintf(base, sizeof base, "%s", xdg);
+    else if (home && *home)
+        snprintf(base, sizeof base, "%s/.local/state", home);
+    else
+        return false;
+    /* mkdir -p with 0700 for kdeck's own directories: logs and drafts may hold secrets. */
+    char path[1024];
+    snprintf(path, sizeof path, "%s/kdeck/%s", base, sub);
+    for (char *p = path + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        mkdir(path, strncmp(path, base, strlen(path)) == 0 ? 0755 : 0700);
+        *p = '/';
+    }
+    if (mkdir(path, 0700) != 0 && errno != EEXIST)
+        return false;
+    snprintf(buf, len, "%s", path);
+    return true;
 }
 
 bool app_switch_context(app_t *app, const char *context)

@@ -564,6 +564,14 @@ void http_req_mark_stream(http_req_t *r, bool is_stream)
     }
 }
 
+long http_req_status(http_req_t *r)
+{
+    long status = 0;
+    if (r && r->easy)
+        curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
+    return status;
+}
+
 int http_client_in_flight(const http_client_t *c)
 {
     return c->in_flight;

@@ -214,10 +214,16 @@ static bool parse_server(ws_client_t *wc, const char *server)
     return wc->port > 0 && wc->port < 65536 && wc->host[0];
 }
 
-static void lws_log_to_nowhere(int level, const char *line)
+/* lws must never write to the curses screen; KDECK_LWS_LOG=FILE sends its log to a file. */
+static FILE *lws_log_file;
+
+static void lws_log_to_file(int level, const char *line)
 {
     (void)level;
-    (void)line; /* lws must never write to the curses screen */
+    if (lws_log_file) {
+        fputs(line, lws_log_file);
+        fflush(lws_log_file);
+    }
 }
 
 ws_client_t *ws_client_new(uv_loop_t *loop, const http_endpoint_t *ep, bool read_only, char *err, size_t errlen)
@@ -255,7 +261,10 @@ ws_client_t *ws_client_new(uv_loop_t *loop, const http_endpoint_t *ep, bool read
         inet_ntop(ai->ai_family, addr, wc->address, sizeof wc->address);
         uv_freeaddrinfo(req.addrinfo);
     }
-    lws_set_log_level(LLL_ERR | LLL_WARN, lws_log_to_nowhere);
+    const char *log = getenv("KDECK_LWS_LOG");
+    if (log && *log && !lws_log_file)
+        lws_log_file = fopen(log, "a");
+    lws_set_log_level(lws_log_file ? LLL_ERR | LLL_WARN | LLL_NOTICE | LLL_INFO | LLL_CLIENT : 0, lws_log_to_file);
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof info);
     void *loops[1] = { loop };

@@ -550,6 +550,11 @@ static bool table_action(view_t *v, action_t a)
         if (o)
             app_push_view(v->app, view_describe_new(v->app, t->kind, o->ns, o->name));
         return true;
+    case ACT_LOGS:
+        o = selected_obj(v);
+        if (o)
+            app_push_view(v->app, view_logs_new(v->app, t->kind, o));
+        return true;
     case ACT_SORT_NEXT: cycle_sort(t, 1); return true;
     case ACT_SORT_PREV: cycle_sort(t, -1); return true;
     case ACT_SORT_REVERSE: t->sort_desc = !t->sort_desc; t->need_rebuild = true; return true;
