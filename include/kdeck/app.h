@@ -110,6 +110,13 @@ view_t *view_contexts_new(app_t *app);
 /* Log pane following a pod (all its containers) or every pod a workload/service selects. */
 view_t *view_logs_new(app_t *app, kind_id_t kind, const kobj_t *obj);
 
+/* A shell in a container of a pod (the first regular container when `container` is NULL; a
+ * picker when the pod has several). */
+void app_open_shell(app_t *app, const kobj_t *pod);
+/* A small list to choose from; `done` gets the chosen index (or -1 on Esc) and `ud`. */
+view_t *view_pick_new(app_t *app, const char *title, const char *const *items, size_t n,
+                      void (*done)(app_t *app, int index, void *ud), void *ud, void (*free_ud)(void *ud));
+
 /* Streams: the session's WebSocket client (created on first use; NULL when unavailable) and the
  * Authorization header as it stands now (false when a credential plugin is still running). */
 struct ws_client *app_ws(app_t *app);

@@ -53,6 +53,9 @@ void informer_free(informer_t *inf);
 kind_id_t informer_kind(const informer_t *inf);
 const char *informer_namespace(const informer_t *inf); /* NULL = all */
 const informer_status_t *informer_status(const informer_t *inf);
+/* True once after each complete (re-)list: the app draws that frame at once instead of
+ * coalescing it, so a freshly loaded table appears without waiting for the redraw timer. */
+bool informer_take_synced(informer_t *inf);
 /* Incremented on every change of the objects: views compare it to know whether to rebuild. */
 uint64_t informer_generation(const informer_t *inf);
 

@@ -43,7 +43,8 @@
     X(SINCE,       "since",        0, "since: all, 1m, 5m, 1h (restarts the streams)") \
     X(TAIL,        "tail",         0, "tail size: 100, 1000, all (restarts the streams)") \
     X(PREVIOUS,    "previous",     0, "the previous (crashed) container instead of the running one") \
-    X(CONTAINER,   "container",    0, "cycle the container shown: all, then each (init containers too)")
+    X(CONTAINER,   "container",    0, "cycle the container shown: all, then each (init containers too)") \
+    X(SHELL,       "shell",        ACT_MUTATES, "open a shell in a container of the pod")
 
 typedef enum {
 #define X(id, name, flags, desc) ACT_##id,

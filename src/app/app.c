@@ -126,8 +126,9 @@ static void free_views(app_t *app)
 static void on_informer_changed(informer_t *inf, void *ud)
 {
     app_t *app = ud;
-    (void)inf;
     app->data_changed = true;
+    if (informer_take_synced(inf))
+        app->urgent = true;
 }
 
 informer_t *app_informer(app_t *app, kind_id_t kind, const char *ns)
@@ -256,6 +257,10 @@ static void on_tty(uv_poll_t *p, int status, int events)
     app_t *app = p->data;
     (void)status;
     (void)events;
+    if (app->shell) { /* the container's shell owns the keyboard */
+        app_shell_input(app);
+        return;
+    }
     int key;
     /* ncurses may have buffered several keys from one read(); drain them all (LOOP.md). */
     while (!app->quitting && (key = getch()) != ERR)
@@ -265,6 +270,10 @@ static void on_tty(uv_poll_t *p, int status, int events)
 static void on_signal(uv_signal_t *s, int signum)
 {
     app_t *app = s->data;
+    if (signum == SIGWINCH && app->shell) {
+        app_shell_resize(app); /* curses catches up when the shell ends */
+        return;
+    }
     if (signum == SIGWINCH) {
         screen_resize(0, 0);
         int key;
@@ -293,7 +302,7 @@ static void on_redraw_timer(uv_timer_t *t)
 static void on_prepare(uv_prepare_t *p)
 {
     app_t *app = p->data;
-    if (app->quitting)
+    if (app->quitting || app->shell) /* no drawing while a shell owns the terminal */
         return;
     if (app->data_changed) {
         app->data_changed = false;

@@ -25,6 +25,7 @@ struct session {
 };
 
 typedef struct script script_t;
+typedef struct shell shell_t;
 
 struct app {
     uv_loop_t loop;
@@ -59,6 +60,7 @@ struct app {
     char completions[512];
 
     script_t *script;
+    shell_t *shell;           /* a container shell owns the terminal while set */
     /* WebSocket clients of closed sessions: lws frees them in two phases, the second after the
      * loop has run (LOOP.md), so they wait here until exit. */
     ws_client_t *ws_closed[8];
@@ -89,6 +91,11 @@ void app_theme_free(app_t *app);
 /* prompt.c */
 void app_prompt_open(app_t *app, prompt_mode_t mode);
 bool app_prompt_key(app_t *app, int key);
+
+/* shell.c */
+bool app_shell_start(app_t *app, const char *ns, const char *pod, const char *container);
+void app_shell_input(app_t *app);
+void app_shell_resize(app_t *app);
 
 /* script.c */
 bool app_script_load(app_t *app, const char *path, char *err, size_t errlen);

@@ -50,6 +50,7 @@ static const keybinding_t bindings[] = {
     { KEYCTX_TABLE,  'A',           ACT_ALL_NS },
     { KEYCTX_TABLE,  'w',           ACT_WIDE },
     { KEYCTX_TABLE,  'l',           ACT_LOGS },
+    { KEYCTX_TABLE,  's',           ACT_SHELL },
     { KEYCTX_LOGS,   'p',           ACT_PAUSE },
     { KEYCTX_LOGS,   't',           ACT_TIMESTAMPS },
     { KEYCTX_LOGS,   'w',           ACT_WRAP },

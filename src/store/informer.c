@@ -42,6 +42,7 @@ struct informer {
     size_t line_len, line_cap;
     bool line_overflow;
     bool got_event;       /* the current watch delivered something (resets backoff) */
+    bool synced_edge;     /* a list just completed (informer_take_synced) */
     uv_timer_t retry;
     bool freed;
 };
@@ -265,23 +266,27 @@ static void on_list_done(http_req_t *req, const http_result_t *res, void *ud)
         fail(inf, msg, res->status, false);
         return;
     }
-    const cJSON *item;
-    cJSON_ArrayForEach(item, items)
-        decode_into(inf, item);
     const cJSON *rv = cJSON_GetObjectItemCaseSensitive(meta, "resourceVersion");
     const cJSON *cont = cJSON_GetObjectItemCaseSensitive(meta, "continue");
     free(inf->cont);
     inf->cont = (cJSON_IsString(cont) && cont->valuestring[0]) ? strdup(cont->valuestring) : NULL;
     if (cJSON_IsString(rv))
         snprintf(inf->rv, sizeof inf->rv, "%s", rv->valuestring);
-    cJSON_Delete(list);
-    if (inf->cont) { /* next page; the first page's resourceVersion is the snapshot's */
+    /* Ask for the next page before decoding this one, so the server serves it meanwhile. */
+    bool more = inf->cont != NULL;
+    if (more)
         start_list(inf);
+    const cJSON *item;
+    cJSON_ArrayForEach(item, items)
+        decode_into(inf, item);
+    cJSON_Delete(list);
+    if (more) { /* the first page's resourceVersion is the snapshot's */
         notify(inf);
         return;
     }
     store_sweep(inf);
     inf->status.synced = true;
+    inf->synced_edge = true;
     healthy(inf);
     inf->generation++;
     start_watch(inf);
@@ -516,6 +521,13 @@ void informer_free(informer_t *inf)
     free(inf->line);
     uv_timer_stop(&inf->retry);
     uv_close((uv_handle_t *)&inf->retry, on_retry_closed);
+}
+
+bool informer_take_synced(informer_t *inf)
+{
+    bool e = inf->synced_edge;
+    inf->synced_edge = false;
+    return e;
 }
 
 kind_id_t informer_kind(const informer_t *inf) { return inf->kind->id; }

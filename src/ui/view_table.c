@@ -14,7 +14,7 @@
 
 #define MAX_COLS 24
 #define ALIGN_LIKE_KUBECTL 1
-#define WIDTH_SAMPLE 2000   /* rows measured to size columns (plus the visible ones) */
+#define WIDTH_SAMPLE 2000   /* rows measured to size columns on a full layout */
 
 typedef enum { LIMIT_NONE, LIMIT_SELECTOR, LIMIT_NODE, LIMIT_OWNER } limit_t;
 
@@ -45,6 +45,8 @@ typedef struct table {
     size_t selected, top;
     char sel_ns[254], sel_name[254];
     int widths[MAX_COLS];
+    bool layout_done;        /* widths measured for this kind/filter/sort/wide: later rebuilds
+                                only widen them from the visible rows (cheap under churn) */
     int hscroll;
 } table_t;
 
@@ -160,13 +162,18 @@ static void measure(table_t *t, time_t now)
     size_t n;
     const kcol_t *cols = columns(t, &n);
     char cell[512];
-    for (size_t c = 0; c < n && c < MAX_COLS; c++) {
-        int w = screen_text_width(cols[c].title) + ((int)c == t->sort_col); /* room for the arrow */
-        if (cols[c].min_width > w)
-            w = cols[c].min_width;
-        t->widths[c] = w;
+    bool full = !t->layout_done;
+    if (full) {
+        for (size_t c = 0; c < n && c < MAX_COLS; c++) {
+            int w = screen_text_width(cols[c].title) + ((int)c == t->sort_col); /* room for the arrow */
+            if (cols[c].min_width > w)
+                w = cols[c].min_width;
+            t->widths[c] = w;
+        }
     }
-    size_t limit = t->nrows < WIDTH_SAMPLE ? t->nrows : WIDTH_SAMPLE;
+    /* Columns only widen between full layouts, so rows do not jump while the data churns. */
+    size_t limit = full ? (t->nrows < WIDTH_SAMPLE ? t->nrows : WIDTH_SAMPLE) : 0;
+    t->layout_done = true;
     for (size_t pass = 0; pass < 2; pass++) {
         size_t from = pass ? t->top : 0;
         size_t to = pass ? t->top + 200 : limit;
@@ -446,6 +453,7 @@ static void table_filter(view_t *v, const char *text)
         snprintf(t->filter_text, sizeof t->filter_text, "%s", text);
     }
     t->need_rebuild = true;
+    t->layout_done = false;
     t->selected = 0;
     t->top = 0;
     t->sel_name[0] = '\0';
@@ -527,6 +535,7 @@ static void cycle_sort(table_t *t, int dir)
     t->sort_col = i;
     t->sort_desc = false;
     t->need_rebuild = true;
+    t->layout_done = false;
 }
 
 static bool table_action(view_t *v, action_t a)
@@ -550,6 +559,13 @@ static bool table_action(view_t *v, action_t a)
         if (o)
             app_push_view(v->app, view_describe_new(v->app, t->kind, o->ns, o->name));
         return true;
+    case ACT_SHELL:
+        o = selected_obj(v);
+        if (o && t->kind == KIND_POD)
+            app_open_shell(v->app, o);
+        else if (o)
+            app_error(v->app, "a shell runs in a pod: open the pods (Enter) first");
+        return true;
     case ACT_LOGS:
         o = selected_obj(v);
         if (o)
@@ -558,7 +574,7 @@ static bool table_action(view_t *v, action_t a)
     case ACT_SORT_NEXT: cycle_sort(t, 1); return true;
     case ACT_SORT_PREV: cycle_sort(t, -1); return true;
     case ACT_SORT_REVERSE: t->sort_desc = !t->sort_desc; t->need_rebuild = true; return true;
-    case ACT_WIDE: t->wide = !t->wide; t->need_rebuild = true; return true;
+    case ACT_WIDE: t->wide = !t->wide; t->need_rebuild = true; t->layout_done = false; return true;
     case ACT_ALL_NS:
         if (!kind_get(t->kind)->namespaced || t->limit != LIMIT_NONE)
             return true;
@@ -601,12 +617,14 @@ static bool table_command(view_t *v, const char *cmd, const char *arg)
         t->sort_col = (int)(c - all);
         t->sort_desc = desc;
         t->need_rebuild = true;
+        t->layout_done = false;
         app_dirty(v->app);
         return true;
     }
     if (!strcmp(cmd, "wide")) {
         t->wide = !t->wide;
         t->need_rebuild = true;
+        t->layout_done = false;
         app_dirty(v->app);
         return true;
     }

@@ -38,6 +38,8 @@ def parse_args(argv):
     p.add_argument("--namespaces", type=int, default=0, help="bulk namespaces to spread them over")
     p.add_argument("--churn", type=float, default=0, help="pod events per second on the bulk pods")
     p.add_argument("--seed-app", action="store_true", help="create the seed application (tests/kubesim/seed)")
+    p.add_argument("--no-log-websocket", action="store_true",
+                   help="refuse WebSocket upgrades of pod logs (clients must fall back to chunked HTTP)")
     p.add_argument("--pod-start-delay", type=float, default=0.5, help="seconds from Pending to Ready")
     p.add_argument("--watch-history", type=int, default=20000, help="events kept for watch resume (410 beyond)")
     p.add_argument("--bookmark-interval", type=float, default=5.0, help="seconds between watch BOOKMARKs")
@@ -192,6 +194,7 @@ def main(argv=None):
     mgr = Manager(store, make_runtime_factory(args))
     mgr.ca_pem = ca_pem
     ctx = Ctx(store, mgr, users, os.path.join(d, "audit.log"), args.bookmark_interval)
+    ctx.no_log_websocket = args.no_log_websocket
     httpd = KubeServer(("127.0.0.1", args.port), ctx, ssl_ctx)
     port = httpd.server_address[1]
     ctx.server_addr = "127.0.0.1:%d" % port

@@ -785,6 +785,8 @@ class Handler(BaseHTTPRequestHandler):
         import websocket
         ws = None
         if websocket.is_upgrade(self.headers):
+            if getattr(self.server.ctx, "no_log_websocket", False):   # --no-log-websocket
+                raise bad_request("websocket upgrades of pod logs are disabled on this server")
             try:
                 ws = websocket.accept(self, ["binary.k8s.io", "base64.binary.k8s.io"], allow_none=True)
             except ValueError as e:
