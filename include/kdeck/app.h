@@ -47,6 +47,7 @@ struct view {
     app_t *app;
     void *priv;
     char filter[256];
+    bool split;   /* drawn in the lower part of the screen, under the view beneath it (log panes) */
 };
 
 typedef struct app_options {
@@ -85,6 +86,8 @@ void app_pop_view(app_t *app);
 void app_replace_view(app_t *app, view_t *v);
 view_t *app_top_view(app_t *app);
 void app_dirty(app_t *app);
+/* In a split screen: whether keys go to the view under the pane (Tab toggles). */
+bool app_focus_under(app_t *app);
 
 /* Status line messages. */
 void app_info(app_t *app, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -44,7 +44,9 @@
     X(TAIL,        "tail",         0, "tail size: 100, 1000, all (restarts the streams)") \
     X(PREVIOUS,    "previous",     0, "the previous (crashed) container instead of the running one") \
     X(CONTAINER,   "container",    0, "cycle the container shown: all, then each (init containers too)") \
-    X(SHELL,       "shell",        ACT_MUTATES, "open a shell in a container of the pod")
+    X(SHELL,       "shell",        ACT_MUTATES, "open a shell in a container of the pod") \
+    X(SPLIT,       "split",        0, "log pane full screen / under the table") \
+    X(FOCUS,       "focus",        0, "split screen: move the keyboard between the table and the pane")
 
 typedef enum {
 #define X(id, name, flags, desc) ACT_##id,

@@ -44,6 +44,12 @@ void app_dirty(app_t *app)
     app->dirty = true;
 }
 
+bool app_focus_under(app_t *app)
+{
+    view_t *v = app_top_view(app);
+    return v && v->split && app->nviews >= 2 && app->focus_under;
+}
+
 static void set_status(app_t *app, bool error, const char *fmt, va_list ap)
 {
     vsnprintf(app->status, sizeof app->status, fmt, ap);
@@ -93,6 +99,7 @@ void app_push_view(app_t *app, view_t *v)
         app->nviews--;
     }
     app->views[app->nviews++] = v;
+    app->focus_under = false;
     app->urgent = true;
     app_dirty(app);
 }
@@ -101,6 +108,7 @@ void app_pop_view(app_t *app)
 {
     if (app->nviews <= 1)
         return;
+    app->focus_under = false;
     view_free(app->views[--app->nviews]);
     app->urgent = true;
     app_dirty(app);
@@ -200,10 +208,18 @@ void app_handle_key(app_t *app, int key)
     if (app_prompt_key(app, key))
         return;
     view_t *v = app_top_view(app);
+    if (app_focus_under(app))
+        v = app->views[app->nviews - 2]; /* split screen, keyboard on the table */
     keyctx_t ctx = v ? v->ops->keyctx : KEYCTX_GLOBAL;
     action_t a = keymap_lookup(ctx, key, app->opts.read_only);
     app->urgent = true;
     app_dirty(app);
+    if (a == ACT_FOCUS) {
+        view_t *top = app_top_view(app);
+        if (top && top->split && app->nviews >= 2)
+            app->focus_under = !app->focus_under;
+        return;
+    }
     /* The view gets the first say (a text view's own `/`), then the global actions. */
     if (a != ACT_NONE && v && v->ops->action && v->ops->action(v, a))
         return;

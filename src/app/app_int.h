@@ -61,6 +61,7 @@ struct app {
 
     script_t *script;
     shell_t *shell;           /* a container shell owns the terminal while set */
+    bool focus_under;         /* split screen: keys go to the view under the pane */
     /* WebSocket clients of closed sessions: lws frees them in two phases, the second after the
      * loop has run (LOOP.md), so they wait here until exit. */
     ws_client_t *ws_closed[8];

@@ -133,6 +133,8 @@ static void draw_footer(app_t *app, view_t *v)
     attrset(theme_attr(THEME_FOOTER));
     move(y, 0);
     hline(' ', COLS);
+    if (app_focus_under(app))
+        v = app->views[app->nviews - 2];
     keyctx_t ctx = v ? v->ops->keyctx : KEYCTX_GLOBAL;
     size_t n;
     const keybinding_t *b = keymap_bindings(&n);
@@ -201,11 +203,30 @@ void app_draw(app_t *app)
         return;
     }
     draw_header(app);
-    draw_title(app, v);
     int top = 2, rows = LINES - 4;
     attrset(theme_attr(THEME_DEFAULT));
-    if (v)
-        v->ops->draw(v, top, rows, COLS);
+    if (v && v->split && app->nviews >= 2 && rows >= 8) {
+        /* Split: the view beneath in the upper part, the pane (with its own title) below. */
+        view_t *under = app->views[app->nviews - 2];
+        int upper = rows / 2;
+        draw_title(app, under);
+        under->ops->draw(under, top, upper, COLS);
+        char title[512] = "";
+        v->ops->title(v, title, sizeof title);
+        attrset(theme_attr(app->focus_under ? THEME_BORDER : THEME_TITLE));
+        move(top + upper, 0);
+        hline(' ', COLS);
+        screen_put(top + upper, 0, title, COLS, true, false);
+        v->ops->draw(v, top + upper + 1, rows - upper - 1, COLS);
+        if (app->focus_under) { /* show which part has the keyboard */
+            attrset(theme_attr(THEME_TITLE));
+            screen_put(1, COLS > 24 ? COLS - 22 : 0, " [keys: table, Tab] ", 21, false, false);
+        }
+    } else {
+        draw_title(app, v);
+        if (v)
+            v->ops->draw(v, top, rows, COLS);
+    }
     draw_status(app);
     if (app->prompt != PROMPT_NONE)
         draw_prompt(app);

@@ -52,6 +52,8 @@ static const keybinding_t bindings[] = {
     { KEYCTX_TABLE,  'l',           ACT_LOGS },
     { KEYCTX_TABLE,  's',           ACT_SHELL },
     { KEYCTX_LOGS,   'p',           ACT_PAUSE },
+    { KEYCTX_LOGS,   'f',           ACT_SPLIT },
+    { KEYCTX_GLOBAL, '\t',          ACT_FOCUS },
     { KEYCTX_LOGS,   't',           ACT_TIMESTAMPS },
     { KEYCTX_LOGS,   'w',           ACT_WRAP },
     { KEYCTX_LOGS,   'c',           ACT_CLEAR },

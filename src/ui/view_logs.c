@@ -437,6 +437,9 @@ static bool logs_action(view_t *v, action_t a)
         lv->follow = !lv->follow;
         app_info(lv->app, lv->follow ? "following" : "paused (p or End to follow again)");
         return true;
+    case ACT_SPLIT:
+        v->split = !v->split;
+        return true;
     case ACT_TIMESTAMPS: lv->timestamps = !lv->timestamps; return true;
     case ACT_WRAP: lv->wrap = !lv->wrap; return true;
     case ACT_CLEAR: ringbuf_clear(lv->ring); lv->top = 0; return true;

@@ -568,8 +568,17 @@ static bool table_action(view_t *v, action_t a)
         return true;
     case ACT_LOGS:
         o = selected_obj(v);
-        if (o)
-            app_push_view(v->app, view_logs_new(v->app, t->kind, o));
+        if (o) {
+            /* From the table of a split screen: the pane below switches to this object. */
+            bool split = app_focus_under(v->app);
+            view_t *pane = view_logs_new(v->app, t->kind, o);
+            if (pane && split)
+                app_pop_view(v->app);
+            if (pane) {
+                pane->split = split;
+                app_push_view(v->app, pane);
+            }
+        }
         return true;
     case ACT_SORT_NEXT: cycle_sort(t, 1); return true;
     case ACT_SORT_PREV: cycle_sort(t, -1); return true;

@@ -33,6 +33,27 @@ check "s saves the pane to a file under XDG_STATE_HOME" test -n "$saved" -a -s "
 check "the saved file is private (0600 in a 0700 directory)" sh -c "[ \"\$(stat -c %a '$saved')\" = 600 ] && [ \"\$(stat -c %a \"\$(dirname '$saved')\")\" = 700 ]"
 check "t shows timestamps" grep -qE '^20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z front-' "$T/timestamps.txt"
 
+# Split screen: the pane under the table; Tab moves the keyboard to the table, l there switches
+# the pane to the selected row.
+run_script split 120 30 -n app <<EOF
+:deploy
+:wait-for front
+l
+:wait-match ^back-[a-z0-9]+-[a-z0-9]{5} .*GET
+f
+:save-display $T/split1.txt
+<Tab>
+<Down>
+l
+:wait-match ^front-[a-z0-9]+-[a-z0-9]{5} .*GET
+:save-display $T/split2.txt
+:quit
+EOF
+check "split script runs" test $? -eq 0
+check "split: the table stays on top" grep -qE '^ Deployments \(app\) \[3\]' "$T/split1.txt" && grep -qE '^back +2/2' "$T/split1.txt"
+check "split: the pane below has its own title" grep -qE '^ Logs deployments/back \(app\)' "$T/split1.txt"
+check "split: l in the table switches the pane" grep -qE '^ Logs deployments/front \(app\)' "$T/split2.txt" && ! grep -q 'Logs deployments/back' "$T/split2.txt"
+
 # 2. Scale with kubectl while following: new pods join, removed pods are marked as ended.
 cat > "$T/scale.script" <<EOF
 :deploy
