@@ -48,6 +48,7 @@ struct view {
     void *priv;
     char filter[256];
     bool split;   /* drawn in the lower part of the screen, under the view beneath it (log panes) */
+    int left;     /* first screen column of a pane drawn beside another (0 otherwise) */
 };
 
 typedef struct app_options {

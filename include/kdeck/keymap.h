@@ -46,6 +46,7 @@
     X(CONTAINER,   "container",    0, "cycle the container shown: all, then each (init containers too)") \
     X(SHELL,       "shell",        ACT_MUTATES, "open a shell in a container of the pod") \
     X(SPLIT,       "split",        0, "log pane full screen / under the table") \
+    X(LOGS_BESIDE, "logs-beside",  0, "split screen: open another log pane beside the others") \
     X(FOCUS,       "focus",        0, "split screen: move the keyboard between the table and the pane")
 
 typedef enum {

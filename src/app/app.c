@@ -50,6 +50,15 @@ bool app_focus_under(app_t *app)
     return v && v->split && app->nviews >= 2 && app->focus_under;
 }
 
+/* The view under the split panes on top of the stack (the table they belong to). */
+view_t *app_under_view(app_t *app)
+{
+    int i = app->nviews - 1;
+    while (i > 0 && app->views[i]->split)
+        i--;
+    return app->views[i];
+}
+
 static void set_status(app_t *app, bool error, const char *fmt, va_list ap)
 {
     vsnprintf(app->status, sizeof app->status, fmt, ap);
@@ -209,7 +218,7 @@ void app_handle_key(app_t *app, int key)
         return;
     view_t *v = app_top_view(app);
     if (app_focus_under(app))
-        v = app->views[app->nviews - 2]; /* split screen, keyboard on the table */
+        v = app_under_view(app); /* split screen, keyboard on the table */
     keyctx_t ctx = v ? v->ops->keyctx : KEYCTX_GLOBAL;
     action_t a = keymap_lookup(ctx, key, app->opts.read_only);
     app->urgent = true;

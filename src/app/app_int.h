@@ -74,6 +74,7 @@ struct app {
 };
 
 void app_quit(app_t *app, int code);
+view_t *app_under_view(app_t *app);
 void app_handle_key(app_t *app, int key);
 void app_countdown(app_t *app, bool on);
 

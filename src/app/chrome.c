@@ -134,7 +134,7 @@ static void draw_footer(app_t *app, view_t *v)
     move(y, 0);
     hline(' ', COLS);
     if (app_focus_under(app))
-        v = app->views[app->nviews - 2];
+        v = app_under_view(app);
     keyctx_t ctx = v ? v->ops->keyctx : KEYCTX_GLOBAL;
     size_t n;
     const keybinding_t *b = keymap_bindings(&n);
@@ -206,18 +206,40 @@ void app_draw(app_t *app)
     int top = 2, rows = LINES - 4;
     attrset(theme_attr(THEME_DEFAULT));
     if (v && v->split && app->nviews >= 2 && rows >= 8) {
-        /* Split: the view beneath in the upper part, the pane (with its own title) below. */
-        view_t *under = app->views[app->nviews - 2];
+        /* Split: the view beneath in the upper part, the pane(s) below: consecutive split panes
+         * on top of the stack sit side by side when the terminal is wide enough (80 columns each). */
+        int first = app->nviews - 1;
+        while (first > 1 && app->views[first - 1]->split)
+            first--;
+        int npanes = app->nviews - first;
+        int fit = COLS / 80 > 0 ? COLS / 80 : 1;
+        if (npanes > fit) {
+            first = app->nviews - fit;
+            npanes = fit;
+        }
+        view_t *under = app->views[first - 1];
         int upper = rows / 2;
         draw_title(app, under);
         under->ops->draw(under, top, upper, COLS);
-        char title[512] = "";
-        v->ops->title(v, title, sizeof title);
-        attrset(theme_attr(app->focus_under ? THEME_BORDER : THEME_TITLE));
-        move(top + upper, 0);
-        hline(' ', COLS);
-        screen_put(top + upper, 0, title, COLS, true, false);
-        v->ops->draw(v, top + upper + 1, rows - upper - 1, COLS);
+        int width = COLS / npanes;
+        for (int i = 0; i < npanes; i++) {
+            view_t *pane = app->views[first + i];
+            int x0 = i * width, w = i == npanes - 1 ? COLS - x0 : width - 1;
+            char title[512] = "";
+            pane->ops->title(pane, title, sizeof title);
+            bool has_keys = pane == v && !app->focus_under;
+            attrset(theme_attr(has_keys ? THEME_TITLE : THEME_BORDER));
+            move(top + upper, x0);
+            hline(' ', w);
+            screen_put(top + upper, x0, title, w, true, false);
+            pane->left = x0; /* panes honour their left column */
+            pane->ops->draw(pane, top + upper + 1, rows - upper - 1, w);
+            pane->left = 0;
+            if (i < npanes - 1) {
+                attrset(theme_attr(THEME_BORDER));
+                mvvline(top + upper, x0 + w, ' ', rows - upper);
+            }
+        }
         if (app->focus_under) { /* show which part has the keyboard */
             attrset(theme_attr(THEME_TITLE));
             screen_put(1, COLS > 24 ? COLS - 22 : 0, " [keys: table, Tab] ", 21, false, false);

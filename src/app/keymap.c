@@ -51,6 +51,7 @@ static const keybinding_t bindings[] = {
     { KEYCTX_TABLE,  'w',           ACT_WIDE },
     { KEYCTX_TABLE,  'l',           ACT_LOGS },
     { KEYCTX_TABLE,  's',           ACT_SHELL },
+    { KEYCTX_TABLE,  'L',           ACT_LOGS_BESIDE },
     { KEYCTX_LOGS,   'p',           ACT_PAUSE },
     { KEYCTX_LOGS,   'f',           ACT_SPLIT },
     { KEYCTX_GLOBAL, '\t',          ACT_FOCUS },

@@ -261,7 +261,7 @@ static int rows_of(const logview_t *lv, const ring_line_t *l, int cols)
     return w <= cols ? 1 : (w + cols - 1) / cols;
 }
 
-static void draw_one(const logview_t *lv, const ring_line_t *l, int y, int rows, int cols, bool hit)
+static void draw_one(const logview_t *lv, const ring_line_t *l, int y, int left, int rows, int cols, bool hit)
 {
     char ts[48], pre[600];
     const char *text = line_text(l, lv->timestamps, ts, sizeof ts);
@@ -269,22 +269,22 @@ static void draw_one(const logview_t *lv, const ring_line_t *l, int y, int rows,
     int x = 0;
     if (l->marker) {
         attrset(theme_attr(THEME_LOG_MARKER));
-        screen_put(y, 0, text, cols, true, false);
+        screen_put(y, left, text, cols, true, false);
         return;
     }
     if (ts[0]) {
         attrset(theme_attr(THEME_LOG_TIMESTAMP));
-        x += screen_put(y, x, ts, cols - x, true, false);
+        x += screen_put(y, left + x, ts, cols - x, true, false);
     }
     if (pre[0] && x < cols) {
         const source_t *s = l->source < lv->nsrc ? lv->src[l->source] : NULL;
         attrset(theme_attr((theme_elem_t)(THEME_LOG_POD1 + (s ? s->colour : 0))));
-        x += screen_put(y, x, pre, cols - x, true, false);
+        x += screen_put(y, left + x, pre, cols - x, true, false);
     }
     attrset(theme_attr(hit ? THEME_SEARCH_MATCH : THEME_DEFAULT));
     if (!lv->wrap || rows <= 1) {
         if (x < cols)
-            screen_put(y, x, text, cols - x, true, false);
+            screen_put(y, left + x, text, cols - x, true, false);
         return;
     }
     /* Wrapped: fill the first row after the prefix, then whole rows. */
@@ -301,7 +301,7 @@ static void draw_one(const logview_t *lv, const ring_line_t *l, int y, int rows,
         }
         char piece[MAX_LINE + 8];
         snprintf(piece, sizeof piece, "%.*s", (int)(q - p), p);
-        screen_put(y + r, r == 0 ? x : 0, piece, room, false, false);
+        screen_put(y + r, left + (r == 0 ? x : 0), piece, room, false, false);
         p = q;
     }
 }
@@ -309,17 +309,18 @@ static void draw_one(const logview_t *lv, const ring_line_t *l, int y, int rows,
 static void logs_draw(view_t *v, int top, int rows, int cols)
 {
     logview_t *lv = v->priv;
+    int left = v->left;
     sync_sources(lv);
     attrset(theme_attr(THEME_DEFAULT));
     for (int y = top; y < top + rows; y++) {
-        move(y, 0);
+        move(y, left);
         hline(' ', cols);
     }
     size_t n = ringbuf_count(lv->ring);
     lv->ring_seen = ringbuf_total(lv->ring);
     if (!n) {
         attrset(theme_attr(THEME_TABLE_DIM));
-        screen_put(top + 1, 1, lv->nsrc ? "Waiting for log lines..." : "Waiting for pods to follow...", cols - 2, true, false);
+        screen_put(top + 1, left + 1, lv->nsrc ? "Waiting for log lines..." : "Waiting for pods to follow...", cols - 2, true, false);
         return;
     }
     if (lv->top >= n)
@@ -345,7 +346,7 @@ static void logs_draw(view_t *v, int top, int rows, int cols)
         if (y + h > top + rows)
             h = top + rows - y;
         bool hit = lv->search[0] && str_ifind(l->text, lv->search);
-        draw_one(lv, l, y, h, cols, hit && i == lv->match);
+        draw_one(lv, l, y, left, h, cols, hit && i == lv->match);
         y += h;
     }
 }

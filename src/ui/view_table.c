@@ -566,6 +566,16 @@ static bool table_action(view_t *v, action_t a)
         else if (o)
             app_error(v->app, "a shell runs in a pod: open the pods (Enter) first");
         return true;
+    case ACT_LOGS_BESIDE:
+        o = selected_obj(v);
+        if (o) {
+            view_t *pane = view_logs_new(v->app, t->kind, o);
+            if (pane) {
+                pane->split = true;
+                app_push_view(v->app, pane);
+            }
+        }
+        return true;
     case ACT_LOGS:
         o = selected_obj(v);
         if (o) {

@@ -35,7 +35,7 @@ check "t shows timestamps" grep -qE '^20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z fro
 
 # Split screen: the pane under the table; Tab moves the keyboard to the table, l there switches
 # the pane to the selected row.
-run_script split 120 30 -n app <<EOF
+run_script split 170 30 -n app <<EOF
 :deploy
 :wait-for front
 l
@@ -47,12 +47,18 @@ f
 l
 :wait-match ^front-[a-z0-9]+-[a-z0-9]{5} .*GET
 :save-display $T/split2.txt
+<Tab>
+<Down>
+L
+:wait-match  mysql-[a-z0-9]+-[a-z0-9]{5}/mysql
+:save-display $T/split3.txt
 :quit
 EOF
 check "split script runs" test $? -eq 0
 check "split: the table stays on top" grep -qE '^ Deployments \(app\) \[3\]' "$T/split1.txt" && grep -qE '^back +2/2' "$T/split1.txt"
 check "split: the pane below has its own title" grep -qE '^ Logs deployments/back \(app\)' "$T/split1.txt"
 check "split: l in the table switches the pane" grep -qE '^ Logs deployments/front \(app\)' "$T/split2.txt" && ! grep -q 'Logs deployments/back' "$T/split2.txt"
+check "split: L adds a pane beside (two titles on one row at 160+ columns)" grep -qE '^ Logs deployments/front .* Logs deployments/mysql' "$T/split3.txt"
 
 # 2. Scale with kubectl while following: new pods join, removed pods are marked as ended.
 cat > "$T/scale.script" <<EOF
