@@ -66,19 +66,21 @@ static void draw_header(app_t *app)
         segment(right, right + w - 1, app->api_ok ? THEME_HEADER_OK : THEME_HEADER_ERROR, api);
     else
         right += w;
+    /* Badges: the text and one column of space before what follows. */
+    static const char ro[] = " READ-ONLY ", insecure[] = " INSECURE TLS ";
     if (app->opts.read_only) {
-        right -= 11;
-        if (right > 20)
-            segment(right, right + 10, THEME_HEADER_READONLY, " READ-ONLY ");
+        right -= (int)sizeof ro; /* strlen + 1 */
+        if (right > 12)
+            segment(right, right + (int)sizeof ro - 1, THEME_HEADER_READONLY, ro);
         else
-            right += 11;
+            right += (int)sizeof ro;
     }
     if (t && t->insecure_skip_tls_verify) {
-        right -= 14;
-        if (right > 20)
-            segment(right, right + 13, THEME_HEADER_WARN, " INSECURE TLS ");
+        right -= (int)sizeof insecure;
+        if (right > 12)
+            segment(right, right + (int)sizeof insecure - 1, THEME_HEADER_WARN, insecure);
         else
-            right += 14;
+            right += (int)sizeof insecure;
     }
 
     char buf[512];
