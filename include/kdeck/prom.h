@@ -81,8 +81,9 @@ const char *prom_series_label(const prom_series_t *s, const char *name);
 const prom_point_t *prom_series_last(const prom_series_t *s);
 /* True when the result has no point at all (success with an empty result). */
 bool prom_result_empty(const prom_result_t *r);
-/* One line for a panel: "no data", "query failed: bad_data: parse error ...", "HTTP 502: ...",
- * "Prometheus timed out after 5 s", "malformed response: ...". Prometheus' error text is kept
+/* One line for a panel: "no data", "3 series", "query error (bad_data): parse error ...",
+ * "HTTP 502: <first line>", "Prometheus timed out: no answer within 10 s from URL",
+ * "Prometheus unreachable: ...", "malformed response: ...". Prometheus' error text is kept
  * verbatim (control characters become spaces). */
 void prom_result_message(const prom_result_t *r, char *buf, size_t len);
 const char *prom_status_text(prom_status_t s);
@@ -161,7 +162,9 @@ typedef void (*prom_done_cb)(prom_query_t *q, const prom_result_t *res, void *ud
 
 /* NULL with a message in err when the options are incomplete. Strings are copied. */
 prom_client_t *prom_client_new(uv_loop_t *loop, const prom_client_opts_t *opts, char *err, size_t errlen);
-/* Cancels every query (no callbacks). A direct client's http client is closed on the loop. */
+/* Cancels every query (no callbacks). A direct client's http client is closed on the loop (run it
+ * afterwards). A proxy client must be freed before the borrowed kube client. Not from inside a
+ * prom_done_cb (cancel there, free on a later loop turn). */
 void prom_client_free(prom_client_t *c);
 /* "http://prometheus:9090" or "service proxy monitoring/prometheus:9090", for the status line. */
 const char *prom_client_describe(const prom_client_t *c);

@@ -43,6 +43,7 @@ typedef struct table {
     uint64_t built_gen;      /* informer generation the rows were built from */
     bool need_rebuild;
     size_t selected, top;
+    bool pinned;             /* the operator moved the cursor: it follows that object from then on */
     char sel_ns[254], sel_name[254];
     int widths[MAX_COLS];
     bool layout_done;        /* widths measured for this kind/filter/sort/wide: later rebuilds
@@ -150,7 +151,8 @@ static int cmp_rows(const void *pa, const void *pb)
 
 static void remember_selection(table_t *t)
 {
-    if (t->selected < t->nrows) {
+    /* Until the operator moves, the cursor stays on the first row while the list fills in. */
+    if (t->pinned && t->selected < t->nrows) {
         const kobj_t *o = t->rows[t->selected];
         snprintf(t->sel_ns, sizeof t->sel_ns, "%s", o->ns ? o->ns : "");
         snprintf(t->sel_name, sizeof t->sel_name, "%s", o->name);
@@ -505,6 +507,7 @@ static void move_to(table_t *t, long pos)
     if (t->nrows && (size_t)pos >= t->nrows)
         pos = (long)t->nrows - 1;
     t->selected = (size_t)pos;
+    t->pinned = true;
     remember_selection(t);
 }
 

@@ -47,16 +47,20 @@ tm main resize-window -t main -x 120 -y 40
 check "resize to 120x40 moves the footer to row 40" wait_for 10 row_matches main 40 '^<Enter> open'
 check "resize keeps the rows" pane_matches main '^mysql-[a-z0-9]+-[a-z0-9]{5} +2/2 +Running'
 tm main resize-window -t main -x 80 -y 24
+wait_for 10 row_matches main 24 '^<Enter> open'
 
 # y copies the selected name to the clipboard through OSC 52; tmux (set-clipboard on) keeps it.
 tm main set-option -g set-clipboard on
-tm main send-keys -t main y
+for attempt in 1 2 3; do   # a key typed while the terminal settles after the resize can be lost
+    tm main send-keys -t main y
+    wait_for 3 pane_matches main "copied 'back-" && break
+done
 check "y: OSC 52 reaches the terminal's clipboard" wait_for 10 sh -c "tmux -L '$SOCK-main' show-buffer 2>/dev/null | grep -qE '^back-[a-z0-9]+-[a-z0-9]{5}\$'"
 check "y: the status line says what was copied" wait_for 5 pane_matches main "copied 'back-"
 
 # 2. Ctrl-Z suspends to the shell, fg brings the screen back.
 tm main send-keys -t main C-z
-check "Ctrl-Z returns to the shell" wait_for 10 pane_matches main '(Stopped|stopped)'
+check "Ctrl-Z returns to the shell" wait_for 10 pane_matches main '(Stopped|stopped)' || pane main | sed 's/^/#   /' >&2
 type_line main "fg"
 check "fg restores the screen" wait_for 10 pane_matches main '^back-[a-z0-9]+-[a-z0-9]{5} +1/1'
 
