@@ -1,5 +1,6 @@
 /* kdeck entry point: the command line, then the TUI (or a subcommand). */
 #include "kdeck/app.h"
+#include "kdeck/cli.h"
 #include "kdeck/config.h"
 #include "kdeck/keydoc.h"
 
@@ -16,6 +17,7 @@ static void print_usage(FILE *out)
     fputs("Usage: kdeck [OPTIONS]\n"
           "       kdeck version\n"
           "       kdeck keys            print the key reference (docs/keys.md)\n"
+          "       kdeck [--kubeconfig F] [--context C] [-n NS] COMMAND ...   (see COMMANDS)\n"
           "\n"
           "A terminal deployment console for Kubernetes.\n"
           "\n"
@@ -30,10 +32,18 @@ static void print_usage(FILE *out)
           "  --version             print the version and exit\n"
           "  -h, --help            print this help and exit\n"
           "\n"
+          "  --prometheus URL      Prometheus for the metrics view (default: through the API\n"
+          "                        server's service proxy, see docs/metrics.md)\n"
+          "\n"
           "Environment: KUBECONFIG, KDECK_CONFIG, XDG_CONFIG_HOME, NO_COLOR, KDECK_SCRIPT,\n"
           "KDECK_NO_DISPLAY=1 (virtual screen of $COLUMNS x $LINES, for scripts).\n"
           "Keys: press ? inside kdeck. Manual: man kdeck.\n",
           out);
+    if (kdeck_cli_commands[0].name) {
+        fputs("\nCommands (headless, for pipelines):\n", out);
+        for (const cli_command_t *c = kdeck_cli_commands; c->name; c++)
+            fprintf(out, "  %-12s %s\n", c->name, c->summary);
+    }
 }
 
 /* "--opt VALUE" or "--opt=VALUE": returns the value and advances *i, or NULL. */
@@ -69,6 +79,32 @@ int main(int argc, char **argv)
     const char *nd = getenv("KDECK_NO_DISPLAY");
     o.no_display = nd && *nd && strcmp(nd, "0");
 
+    /* Headless subcommands: kdeck [connection options] COMMAND ARGS... */
+    for (int i = 1; i < argc; i++) {
+        for (const cli_command_t *c = kdeck_cli_commands; c->name; c++) {
+            if (strcmp(argv[i], c->name))
+                continue;
+            cli_conn_t conn = { .read_only = cfg.read_only };
+            for (int j = 1; j < i; j++) {
+                const char *v;
+                if ((v = opt_value(i, argv, &j, "--kubeconfig"))) conn.kubeconfig = v;
+                else if ((v = opt_value(i, argv, &j, "--context"))) conn.context = v;
+                else if ((v = opt_value(i, argv, &j, "--namespace")) || (v = opt_value(i, argv, &j, "-n"))) conn.ns = v;
+                else if (!strcmp(argv[j], "--read-only") || !strcmp(argv[j], "--on-call")) conn.read_only = true;
+                else {
+                    fprintf(stderr, "kdeck: option '%s' does not apply to '%s'\n", argv[j], c->name);
+                    return 2;
+                }
+            }
+            return c->run(argc - i, argv + i, &conn);
+        }
+        if (argv[i][0] != '-')
+            break;
+        if (!strcmp(argv[i], "--kubeconfig") || !strcmp(argv[i], "--context") || !strcmp(argv[i], "-n") ||
+            !strcmp(argv[i], "--namespace"))
+            i++; /* skip the option's value */
+    }
+
     for (int i = 1; i < argc; i++) {
         const char *v;
         const char *a = argv[i];
@@ -87,6 +123,8 @@ int main(int argc, char **argv)
             o.context = v;
         } else if ((v = opt_value(argc, argv, &i, "--namespace")) || (v = opt_value(argc, argv, &i, "-n"))) {
             o.ns = v;
+        } else if ((v = opt_value(argc, argv, &i, "--prometheus"))) {
+            o.prometheus = v;
         } else if ((v = opt_value(argc, argv, &i, "--theme"))) {
             o.theme = v;
         } else if ((v = opt_value(argc, argv, &i, "--script"))) {

@@ -61,6 +61,7 @@ typedef struct app_options {
     bool read_only;
     bool all_namespaces;
     const char *start_view;   /* ":pods" by default */
+    const char *prometheus;   /* --prometheus URL, or NULL (service proxy) */
 } app_options_t;
 
 /* Runs the TUI until quit; returns the process exit status. */
