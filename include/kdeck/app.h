@@ -62,6 +62,8 @@ typedef struct app_options {
     bool all_namespaces;
     const char *start_view;   /* ":pods" by default */
     const char *prometheus;   /* --prometheus URL, or NULL (service proxy) */
+    const char *prometheus_service; /* "monitoring/prometheus:9090" (config prometheus_service), or NULL */
+    long prometheus_timeout_ms;     /* config prometheus_timeout; 0 = the client's default (10 s) */
 } app_options_t;
 
 /* Runs the TUI until quit; returns the process exit status. */
@@ -88,6 +90,9 @@ void app_pop_view(app_t *app);
 void app_replace_view(app_t *app, view_t *v);
 view_t *app_top_view(app_t *app);
 void app_dirty(app_t *app);
+/* RBAC: true (with the reason) when the user may not take this action in the current namespace,
+ * as a SelfSubjectRulesReview says; false when allowed or not known yet. */
+bool app_action_denied(app_t *app, action_t a, char *why, size_t len);
 /* In a split screen: whether keys go to the view under the pane (Tab toggles). */
 bool app_focus_under(app_t *app);
 
@@ -112,6 +117,13 @@ view_t *view_table_new_selected(app_t *app, kind_id_t kind, const char *ns, cons
 view_t *view_describe_new(app_t *app, kind_id_t kind, const char *ns, const char *name);
 view_t *view_help_new(app_t *app, keyctx_t ctx);
 view_t *view_contexts_new(app_t *app);
+/* Metrics panels (docs/metrics.md): every group, or one (`group` non-NULL); the placeholders
+ * $namespace/$app/$service take ns/app_name/service (NULL = any). */
+view_t *view_metrics_new(app_t *app, const char *group, const char *ns, const char *app_name,
+                         const char *service);
+/* The session's Prometheus client, created on first use from --prometheus (direct) or the API
+ * server's service proxy; NULL with a message in err when it cannot be made. */
+struct prom_client *app_prom(app_t *app, char *err, size_t errlen);
 /* Log pane following a pod (all its containers) or every pod a workload/service selects. */
 view_t *view_logs_new(app_t *app, kind_id_t kind, const kobj_t *obj);
 

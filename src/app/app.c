@@ -36,6 +36,7 @@ void app_set_namespace(app_t *app, const char *ns)
         app->all_ns = false;
         snprintf(app->ns, sizeof app->ns, "%s", ns);
     }
+    app_rbac_prefetch(app); /* entering a namespace: learn what may be done there */
     app_dirty(app);
 }
 
@@ -223,6 +224,11 @@ void app_handle_key(app_t *app, int key)
     action_t a = keymap_lookup(ctx, key, app->opts.read_only);
     app->urgent = true;
     app_dirty(app);
+    char why[400];
+    if (a != ACT_NONE && app_action_denied(app, a, why, sizeof why)) {
+        app_error(app, "%s: %s", action_name(a), why);
+        return;
+    }
     if (a == ACT_FOCUS) {
         view_t *top = app_top_view(app);
         if (top && top->split && app->nviews >= 2)
@@ -533,6 +539,7 @@ int app_run(const app_options_t *opts)
     app_script_init(app);
 
     app->all_ns = opts->all_namespaces;
+    app_rbac_prefetch(app);
     app_command(app, opts->start_view ? opts->start_view : "pods");
     app_warn_target(app);
     app->urgent = true;

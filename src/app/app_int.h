@@ -21,7 +21,9 @@ struct session {
     int ninformers;
     char user_agent[64];
     ws_client_t *ws;          /* created on first stream */
+    struct rbac_cache *rbac;  /* what the user may do, per namespace (permissions.c) */
     bool ws_failed;
+    struct prom_client *prom; /* created on first use by the metrics view (app_prom) */
 };
 
 typedef struct script script_t;
@@ -84,6 +86,10 @@ void app_session_close(app_t *app);
 void app_streams_finish(app_t *app);
 void app_update_api_status(app_t *app);
 void app_warn_target(app_t *app);
+
+/* permissions.c: RBAC-aware actions */
+void app_rbac_prefetch(app_t *app);
+void app_rbac_free(session_t *s);
 
 /* chrome.c: header, title, status line, footer, prompt */
 void app_draw(app_t *app);

@@ -155,11 +155,12 @@ static void draw_footer(app_t *app, view_t *v)
             if (a == ACT_UP || a == ACT_DOWN)
                 continue;
             shown[a] = 1;
-            char key[32];
+            char key[32], why[400];
+            bool denied = app_action_denied(app, a, why, sizeof why); /* greyed, still discoverable */
             keymap_key_name(b[i].key, key, sizeof key);
-            attrset(theme_attr(THEME_FOOTER_KEY));
+            attrset(theme_attr(denied ? THEME_TABLE_DIM : THEME_FOOTER_KEY));
             x += screen_put(y, x, key, COLS - x, false, false);
-            attrset(theme_attr(THEME_FOOTER));
+            attrset(theme_attr(denied ? THEME_TABLE_DIM : THEME_FOOTER));
             char label[64];
             snprintf(label, sizeof label, " %s  ", action_name(a));
             x += screen_put(y, x, label, COLS - x, false, false);

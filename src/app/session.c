@@ -1,6 +1,7 @@
 /* The connection to one kubeconfig context: target, HTTP client, credentials and informers.
  * Switching context closes the whole session and opens a new one. */
 #include "app_int.h"
+#include "kdeck/connect.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -39,26 +40,14 @@ bool app_session_open(app_t *app, const char *context, const char *ns, char *err
     }
     s->target = t;
     snprintf(s->user_agent, sizeof s->user_agent, "kdeck/%s", KDECK_VERSION);
-    s->ep = (http_endpoint_t){
-        .server = t->server,
-        .ca_pem = (const char *)t->ca_pem, .ca_pem_len = t->ca_pem_len,
-        .cert_pem = (const char *)t->cert_pem, .cert_pem_len = t->cert_pem_len,
-        .key_pem = (const char *)t->key_pem, .key_pem_len = t->key_pem_len,
-        .username = t->username, .password = t->password,
-        .tls_server_name = t->tls_server_name, .proxy_url = t->proxy_url,
-        .insecure_skip_tls_verify = t->insecure_skip_tls_verify,
-        .user_agent = s->user_agent,
-    };
-    s->http = http_client_new(&app->loop, &s->ep, app->opts.read_only);
+    s->ep = kube_endpoint(t, s->user_agent);
+    s->http = kube_client_new(&app->loop, t, &s->ep, app->opts.read_only, &s->auth);
     if (!s->http) {
         kube_target_free(t);
         free(s);
         snprintf(err, errlen, "cannot create the HTTP client");
         return false;
     }
-    s->auth = kube_auth_new(&app->loop, t, s->http);
-    if (s->auth)
-        http_client_set_auth(s->http, kube_auth_hooks(s->auth));
     app->s = s;
     snprintf(app->ns, sizeof app->ns, "%s", t->namespace ? t->namespace : "default");
     app->api_ok = true;
@@ -73,6 +62,7 @@ void app_session_close(app_t *app)
         return;
     for (int i = 0; i < s->ninformers; i++)
         informer_free(s->informers[i]);
+    app_rbac_free(s);
     http_client_free(s->http);
     kube_auth_free(s->auth);
     if (s->ws && app->nws_closed < (int)(sizeof app->ws_closed / sizeof *app->ws_closed) &&

@@ -29,7 +29,10 @@ static void add_context(view_t *v, keyctx_t ctx, bool read_only)
             size_t l = strlen(keys);
             snprintf(keys + l, sizeof keys - l, "%s%s", l ? " " : "", name);
         }
-        if (keys[0])
+        char why[400];
+        if (keys[0] && app_action_denied(v->app, (action_t)a, why, sizeof why))
+            view_text_addf(v, TEXT_KEYVALUE, "  %-22s: %s [%s]", keys, action_description((action_t)a), why);
+        else if (keys[0])
             view_text_addf(v, TEXT_KEYVALUE, "  %-22s: %s", keys, action_description((action_t)a));
     }
     view_text_add(v, TEXT_PLAIN, "");
