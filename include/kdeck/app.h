@@ -59,6 +59,7 @@ typedef struct app_options {
     const char *script;       /* KDECK_SCRIPT / --script */
     bool no_display;          /* KDECK_NO_DISPLAY=1: virtual screen, no tty */
     bool read_only;
+    const char *read_only_contexts; /* from the config file: these contexts are always read-only */
     bool all_namespaces;
     const char *start_view;   /* ":pods" by default */
     const char *prometheus;   /* --prometheus URL, or NULL (service proxy) */
@@ -124,6 +125,9 @@ view_t *view_metrics_new(app_t *app, const char *group, const char *ns, const ch
 /* The session's Prometheus client, created on first use from --prometheus (direct) or the API
  * server's service proxy; NULL with a message in err when it cannot be made. */
 struct prom_client *app_prom(app_t *app, char *err, size_t errlen);
+/* `m` on a row: a Deployment (or other workload), Service or Pod gives $namespace, $app and
+ * $service; NULL with a status message for other kinds. */
+view_t *view_metrics_for_object(app_t *app, kind_id_t kind, const kobj_t *obj);
 /* Log pane following a pod (all its containers) or every pod a workload/service selects. */
 view_t *view_logs_new(app_t *app, kind_id_t kind, const kobj_t *obj);
 

@@ -11,10 +11,16 @@ typedef struct kdeck_config {
     char theme[128];      /* theme: NAME */
     bool read_only;       /* read_only: true */
     char start_view[64];  /* view: pods */
+    char read_only_contexts[1024]; /* read_only_contexts: prod, prod-eu  (those contexts only) */
+    char prometheus_url[512];     /* prometheus_url: http://prometheus.monitoring:9090 */
+    char prometheus_service[300]; /* prometheus_service: monitoring/prometheus:9090 (service proxy) */
+    long prometheus_timeout_ms;   /* prometheus_timeout: 10s */
 } kdeck_config_t;
 
 /* Fills cfg from the config file. A missing file is not an error; a bad line is ("FILE:LINE: ..."). */
 bool config_load(kdeck_config_t *cfg, char *err, size_t errlen);
+/* Is the context listed in read_only_contexts? */
+bool config_context_read_only(const kdeck_config_t *cfg, const char *context);
 /* Parses config text (for tests and fuzzing). */
 bool config_parse(kdeck_config_t *cfg, const char *text, const char *filename, char *err, size_t errlen);
 

@@ -47,7 +47,11 @@
     X(SHELL,       "shell",        ACT_MUTATES, "open a shell in a container of the pod") \
     X(SPLIT,       "split",        0, "log pane full screen / under the table") \
     X(LOGS_BESIDE, "logs-beside",  0, "split screen: open another log pane beside the others") \
-    X(FOCUS,       "focus",        0, "split screen: move the keyboard between the table and the pane")
+    X(FOCUS,       "focus",        0, "split screen: move the keyboard between the table and the pane") \
+    X(METRICS,     "metrics",      0, "metrics panels of the app (deployment, service, pod); :metrics for all") \
+    X(RANGE_NEXT,  "range-longer", 0, "metrics: a longer time range (5m, 15m, 1h, 6h, 24h)") \
+    X(RANGE_PREV,  "range-shorter", 0, "metrics: a shorter time range") \
+    X(REFRESH,     "refresh",      0, "metrics: query Prometheus again now")
 
 typedef enum {
 #define X(id, name, flags, desc) ACT_##id,
@@ -59,7 +63,7 @@ typedef enum {
 enum { ACT_MUTATES = 1 };
 
 /* Where a binding applies. A view asks its own context first, then KEYCTX_GLOBAL. */
-typedef enum { KEYCTX_GLOBAL, KEYCTX_TABLE, KEYCTX_TEXT, KEYCTX_HELP, KEYCTX_LOGS, KEYCTX_COUNT } keyctx_t;
+typedef enum { KEYCTX_GLOBAL, KEYCTX_TABLE, KEYCTX_TEXT, KEYCTX_HELP, KEYCTX_LOGS, KEYCTX_METRICS, KEYCTX_COUNT } keyctx_t;
 
 typedef struct keybinding {
     keyctx_t ctx;

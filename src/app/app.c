@@ -23,7 +23,7 @@ http_client_t *app_http(app_t *app) { return app->s ? app->s->http : NULL; }
 session_t *app_session(app_t *app) { return app->s; }
 const kube_target_t *app_target(app_t *app) { return app->s ? app->s->target : NULL; }
 const kubeconfig_t *app_kubeconfig(app_t *app) { return app->kc; }
-bool app_read_only(app_t *app) { return app->opts.read_only; }
+bool app_read_only(app_t *app) { return app->opts.read_only || (app->s && app->s->read_only); }
 const char *app_namespace(app_t *app) { return app->all_ns ? "" : app->ns; }
 bool app_all_namespaces(app_t *app) { return app->all_ns; }
 time_t app_now(app_t *app) { (void)app; return time(NULL); }
@@ -221,7 +221,7 @@ void app_handle_key(app_t *app, int key)
     if (app_focus_under(app))
         v = app_under_view(app); /* split screen, keyboard on the table */
     keyctx_t ctx = v ? v->ops->keyctx : KEYCTX_GLOBAL;
-    action_t a = keymap_lookup(ctx, key, app->opts.read_only);
+    action_t a = keymap_lookup(ctx, key, app_read_only(app));
     app->urgent = true;
     app_dirty(app);
     char why[400];

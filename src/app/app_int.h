@@ -21,6 +21,7 @@ struct session {
     int ninformers;
     char user_agent[64];
     ws_client_t *ws;          /* created on first stream */
+    bool read_only;           /* --read-only, or the context is listed as read-only */
     struct rbac_cache *rbac;  /* what the user may do, per namespace (permissions.c) */
     bool ws_failed;
     struct prom_client *prom; /* created on first use by the metrics view (app_prom) */

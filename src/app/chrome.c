@@ -68,7 +68,7 @@ static void draw_header(app_t *app)
         right += w;
     /* Badges: the text and one column of space before what follows. */
     static const char ro[] = " READ-ONLY ", insecure[] = " INSECURE TLS ";
-    if (app->opts.read_only) {
+    if (app_read_only(app)) {
         right -= (int)sizeof ro; /* strlen + 1 */
         if (right > 12)
             segment(right, right + (int)sizeof ro - 1, THEME_HEADER_READONLY, ro);
@@ -148,7 +148,7 @@ static void draw_footer(app_t *app, view_t *v)
             action_t a = b[i].action;
             if (b[i].ctx != want || shown[a])
                 continue;
-            if (app->opts.read_only && (action_flags(a) & ACT_MUTATES))
+            if (app_read_only(app) && (action_flags(a) & ACT_MUTATES))
                 continue;
             if (pass == 1 && a != ACT_COMMAND && a != ACT_HELP && a != ACT_QUIT && a != ACT_BACK)
                 continue;

@@ -75,6 +75,9 @@ void app_command(app_t *app, const char *line)
         char ns[sizeof app->ns];
         snprintf(ns, sizeof ns, "%s", app->all_ns ? app->ns : "all");
         cmd_namespace(app, ns);
+    } else if (!strcmp(cmd, "metrics") || !strcmp(cmd, "metric")) {
+        /* The whole cluster (placeholders match anything); Esc goes back to where this came from. */
+        app_push_view(app, view_metrics_new(app, arg && *arg ? arg : NULL, NULL, NULL, NULL));
     } else if (!strcmp(cmd, "theme")) {
         if (!arg || !*arg)
             app_info(app, "theme %s", app->theme ? theme_name(app->theme) : "default");

@@ -70,15 +70,57 @@ bool config_parse(kdeck_config_t *cfg, const char *text, const char *filename, c
                 snprintf(err, errlen, "%s:%d: read_only must be true or false, not '%s'", filename, lineno, val);
                 return false;
             }
+        } else if (!strcmp(key, "read_only_contexts") || !strcmp(key, "read-only-contexts")) {
+            snprintf(cfg->read_only_contexts, sizeof cfg->read_only_contexts, "%s", val);
         } else if (!strcmp(key, "view")) {
             snprintf(cfg->start_view, sizeof cfg->start_view, "%s", val);
+        } else if (!strcmp(key, "prometheus_url")) {
+            if (*val && strncmp(val, "http://", 7) && strncmp(val, "https://", 8)) {
+                snprintf(err, errlen, "%s:%d: prometheus_url must start with http:// or https://", filename, lineno);
+                return false;
+            }
+            snprintf(cfg->prometheus_url, sizeof cfg->prometheus_url, "%s", val);
+        } else if (!strcmp(key, "prometheus_service")) {
+            const char *slash = strchr(val, '/');
+            if (!slash || slash == val || !slash[1]) {
+                snprintf(err, errlen, "%s:%d: prometheus_service must be NAMESPACE/SERVICE[:PORT], not '%s'",
+                         filename, lineno, val);
+                return false;
+            }
+            snprintf(cfg->prometheus_service, sizeof cfg->prometheus_service, "%s", val);
+        } else if (!strcmp(key, "prometheus_timeout")) {
+            char *end;
+            double t = strtod(val, &end);
+            if (end != val && (!strcmp(end, "ms") || !strcmp(end, "s") || !*end) && t > 0 && t <= 3600 * 1000)
+                cfg->prometheus_timeout_ms = (long)(!strcmp(end, "ms") ? t : t * 1000);
+            if (cfg->prometheus_timeout_ms <= 0 || end == val || (*end && strcmp(end, "ms") && strcmp(end, "s"))) {
+                snprintf(err, errlen, "%s:%d: prometheus_timeout must be a duration like 10s or 500ms, not '%s'",
+                         filename, lineno, val);
+                return false;
+            }
         } else {
-            snprintf(err, errlen, "%s:%d: unknown setting '%s' (known: theme, read_only, view)", filename,
+            snprintf(err, errlen, "%s:%d: unknown setting '%s' (known: theme, read_only, read_only_contexts, view, "
+                     "prometheus_url, prometheus_service, prometheus_timeout)", filename,
                      lineno, key);
             return false;
         }
     }
     return true;
+}
+
+bool config_context_read_only(const kdeck_config_t *cfg, const char *context)
+{
+    size_t cl = context ? strlen(context) : 0;
+    const char *p = cfg->read_only_contexts;
+    while (cl && *p) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        size_t n = strcspn(p, ", ");
+        if (n == cl && !strncmp(p, context, n))
+            return true;
+        p += n;
+    }
+    return false;
 }
 
 bool config_load(kdeck_config_t *cfg, char *err, size_t errlen)

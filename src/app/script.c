@@ -18,6 +18,7 @@
  * KDECK_SCRIPT_LOG=FILE records, per step, when it started and when its effects had settled (drawn,
  * no request in flight), in milliseconds since start: benchmarks read latencies from it. */
 #include "app_int.h"
+#include "kdeck/prom.h"
 #include "kdeck/screen.h"
 
 #include <regex.h>
@@ -212,6 +213,8 @@ void app_script_prepare(app_t *app)
         return; /* a redraw is pending (coalescing timer): the step must see the final screen */
     if (app->s && http_client_in_flight(app->s->http) > 0)
         return;
+    if (app->s && prom_client_in_flight(app->s->prom) > 0)
+        return; /* metrics queries, also those of a direct --prometheus client */
     if (s->waiting) {
         if (screen_has(s) == s->wait_gone)
             return; /* keep waiting: a watch event or timer will wake the loop */

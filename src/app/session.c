@@ -1,6 +1,8 @@
 /* The connection to one kubeconfig context: target, HTTP client, credentials and informers.
  * Switching context closes the whole session and opens a new one. */
 #include "app_int.h"
+#include "kdeck/config.h"
+#include "kdeck/prom.h"
 #include "kdeck/connect.h"
 
 #include <errno.h>
@@ -41,7 +43,12 @@ bool app_session_open(app_t *app, const char *context, const char *ns, char *err
     s->target = t;
     snprintf(s->user_agent, sizeof s->user_agent, "kdeck/%s", KDECK_VERSION);
     s->ep = kube_endpoint(t, s->user_agent);
-    s->http = kube_client_new(&app->loop, t, &s->ep, app->opts.read_only, &s->auth);
+    /* A context listed in the config's read_only_contexts is read-only whatever the flags say. */
+    kdeck_config_t ro = {0};
+    snprintf(ro.read_only_contexts, sizeof ro.read_only_contexts, "%s",
+             app->opts.read_only_contexts ? app->opts.read_only_contexts : "");
+    s->read_only = app->opts.read_only || config_context_read_only(&ro, t->context);
+    s->http = kube_client_new(&app->loop, t, &s->ep, s->read_only, &s->auth);
     if (!s->http) {
         kube_target_free(t);
         free(s);
@@ -63,6 +70,8 @@ void app_session_close(app_t *app)
     for (int i = 0; i < s->ninformers; i++)
         informer_free(s->informers[i]);
     app_rbac_free(s);
+    prom_client_free(s->prom); /* a service-proxy client borrows s->http: free it first */
+    s->prom = NULL;
     http_client_free(s->http);
     kube_auth_free(s->auth);
     if (s->ws && app->nws_closed < (int)(sizeof app->ws_closed / sizeof *app->ws_closed) &&
@@ -97,13 +106,63 @@ struct ws_client *app_ws(app_t *app)
         return NULL;
     if (!s->ws && !s->ws_failed) {
         char err[300];
-        s->ws = ws_client_new(&app->loop, &s->ep, app->opts.read_only, err, sizeof err);
+        s->ws = ws_client_new(&app->loop, &s->ep, s->read_only, err, sizeof err);
         if (!s->ws) {
             s->ws_failed = true; /* log panes use chunked HTTP then */
             app_error(app, "%s; log panes use HTTP streams", err);
         }
     }
     return s->ws;
+}
+
+/* "monitoring/prometheus:9090" -> namespace, service ("https:NAME" for a TLS port), port. */
+static bool split_service(const char *spec, char *ns, size_t nslen, char *svc, size_t svclen, char *port,
+                          size_t portlen)
+{
+    const char *slash = strchr(spec, '/');
+    if (!slash || slash == spec || !slash[1])
+        return false;
+    snprintf(ns, nslen, "%.*s", (int)(slash - spec), spec);
+    const char *name = slash + 1;
+    const char *skip = !strncmp(name, "https:", 6) ? name + 6 : !strncmp(name, "http:", 5) ? name + 5 : name;
+    const char *colon = strrchr(skip, ':');
+    if (colon) {
+        snprintf(svc, svclen, "%.*s", (int)(colon - name), name);
+        snprintf(port, portlen, "%s", colon + 1);
+    } else {
+        snprintf(svc, svclen, "%s", name);
+        port[0] = '\0';
+    }
+    return svc[0] != '\0';
+}
+
+struct prom_client *app_prom(app_t *app, char *err, size_t errlen)
+{
+    session_t *s = app->s;
+    if (!s) {
+        snprintf(err, errlen, "no cluster connection");
+        return NULL;
+    }
+    if (s->prom)
+        return s->prom;
+    prom_client_opts_t o = { .timeout_ms = app->opts.prometheus_timeout_ms, .read_only = app->opts.read_only };
+    char ns[254], svc[300], port[64];
+    if (app->opts.prometheus && *app->opts.prometheus) {
+        o.url = app->opts.prometheus;
+    } else {
+        const char *spec = app->opts.prometheus_service && *app->opts.prometheus_service
+                               ? app->opts.prometheus_service : "monitoring/prometheus:9090";
+        if (!split_service(spec, ns, sizeof ns, svc, sizeof svc, port, sizeof port)) {
+            snprintf(err, errlen, "prometheus_service must be NAMESPACE/SERVICE[:PORT], not '%.200s'", spec);
+            return NULL;
+        }
+        o.kube = s->http;
+        o.proxy_namespace = ns;
+        o.proxy_service = svc;
+        o.proxy_port = port[0] ? port : NULL;
+    }
+    s->prom = prom_client_new(&app->loop, &o, err, errlen);
+    return s->prom;
 }
 
 bool app_auth_header(app_t *app, char *buf, size_t len)

@@ -593,6 +593,11 @@ static bool table_action(view_t *v, action_t a)
             }
         }
         return true;
+    case ACT_METRICS: /* that app's panels: $namespace/$app/$service from the row */
+        o = selected_obj(v);
+        if (o)
+            app_push_view(v->app, view_metrics_for_object(v->app, t->kind, o));
+        return true;
     case ACT_SORT_NEXT: cycle_sort(t, 1); return true;
     case ACT_SORT_PREV: cycle_sort(t, -1); return true;
     case ACT_SORT_REVERSE: t->sort_desc = !t->sort_desc; t->need_rebuild = true; return true;

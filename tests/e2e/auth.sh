@@ -92,6 +92,17 @@ run_script badsni 160 24 --kubeconfig "$T/badsni.kubeconfig" <<EOF
 EOF
 check "tls-server-name the certificate does not name: TLS failure says so" grep -q 'TLS failure.*tls-server-name set' "$T/badsni.txt"
 
+# A token the server does not know: 401 with the API's own message, in the status line.
+sed -E 's/token: .*/token: not-a-valid-token/' "$SIM/admin.kubeconfig" > "$T/badtoken.kubeconfig"
+chmod 600 "$T/badtoken.kubeconfig"
+run_script badtoken 160 24 --kubeconfig "$T/badtoken.kubeconfig" -n app <<EOF
+:wait-for 401
+:save-display $T/badtoken.txt
+:quit
+EOF
+check "401: the status line says Unauthorized with the API's message" grep -q 'list pods in app: 401 Unauthorized: Unauthorized' "$T/badtoken.txt"
+check "401: the header shows an API error, not an outage" grep -q 'API error, retry in' "$T/badtoken.txt"
+
 # A world-readable kubeconfig is accepted with a warning.
 cp "$SIM/admin.kubeconfig" "$T/open.kubeconfig"
 chmod 644 "$T/open.kubeconfig"

@@ -50,6 +50,19 @@ check "no exec, attach or portforward request" sh -c "! grep -qE '/(exec|attach|
 check "the header says READ-ONLY" grep -q 'READ-ONLY' "$T/ro_pods.txt"
 check "mutating actions are absent from the help" sh -c "! grep -qiE 'shell' '$T/ro_help.txt'"
 check "mutating actions are absent from the footer" sh -c "! tail -1 '$T/ro_pods.txt' | grep -qE ' shell '"
+# A context listed in the config file's read_only_contexts is read-only without the flag.
+mkdir -p "$XDG_CONFIG_HOME/kdeck"
+printf 'read_only_contexts: staging, kubesim\n' > "$XDG_CONFIG_HOME/kdeck/config"
+run_script ctxro 120 30 -n app <<EOF
+:wait-match ^back-[a-z0-9]+-[a-z0-9]{5} +1/1
+?
+:save-display $T/ctxro_help.txt
+:quit
+EOF
+rm -f "$XDG_CONFIG_HOME/kdeck/config"
+check "read_only_contexts: the header says READ-ONLY" grep -q 'READ-ONLY' "$T/ctxro_help.txt"
+check "read_only_contexts: no shell in the help" sh -c "! grep -qi 'shell' '$T/ctxro_help.txt'"
+
 # The same keys in a normal session do offer the shell.
 run_script rw 120 30 -n app <<EOF
 :wait-match ^back-[a-z0-9]+-[a-z0-9]{5} +1/1

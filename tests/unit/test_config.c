@@ -25,11 +25,26 @@ static void test_parse_errors(void **state)
     kdeck_config_t c = {0};
     char err[256];
     assert_false(config_parse(&c, "theme: x\nthem: y\n", "/home/u/.config/kdeck/config", err, sizeof err));
-    assert_string_equal(err, "/home/u/.config/kdeck/config:2: unknown setting 'them' (known: theme, read_only, view)");
+    assert_string_equal(err, "/home/u/.config/kdeck/config:2: unknown setting 'them' (known: theme, read_only, read_only_contexts, view, "
+                                  "prometheus_url, prometheus_service, prometheus_timeout)");
     assert_false(config_parse(&c, "read_only: maybe\n", "cfg", err, sizeof err));
     assert_string_equal(err, "cfg:1: read_only must be true or false, not 'maybe'");
     assert_false(config_parse(&c, "\n\njust words\n", "cfg", err, sizeof err));
     assert_string_equal(err, "cfg:3: expected 'key: value'");
+}
+
+static void test_read_only_contexts(void **state)
+{
+    (void)state;
+    kdeck_config_t c = {0};
+    char err[256];
+    assert_true(config_parse(&c, "read_only_contexts: prod, prod-eu,staging\n", "cfg", err, sizeof err));
+    assert_true(config_context_read_only(&c, "prod"));
+    assert_true(config_context_read_only(&c, "prod-eu"));
+    assert_true(config_context_read_only(&c, "staging"));
+    assert_false(config_context_read_only(&c, "pro"));
+    assert_false(config_context_read_only(&c, "dev"));
+    assert_false(config_context_read_only(&c, ""));
 }
 
 static void test_parse_garbage_does_not_crash(void **state)
@@ -50,6 +65,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_good),
         cmocka_unit_test(test_parse_errors),
+        cmocka_unit_test(test_read_only_contexts),
         cmocka_unit_test(test_parse_garbage_does_not_crash),
     };
     return cmocka_run_group_tests_name("config", tests, NULL, NULL);

@@ -1,0 +1,692 @@
+/* `kdeck apply -f FILE [--dry-run]`: a descriptor applied as a plain rolling update.
+ *
+ *   1. load and validate the descriptor (every problem reported, as `descriptor validate` does);
+ *   2. build its objects (Job, Deployment, Service, Ingress, HPA), GET the live ones and print the
+ *      diff live → desired;
+ *   3. --dry-run: send the writes with ?dryRun=All so the server validates them, and stop;
+ *   4. run the migration Job (if any, and not run yet for this version) and wait for it;
+ *   5. create what is missing (POST), update what changed (PUT of the live object with the
+ *      desired fields merged in, carrying the live metadata.resourceVersion: a 409 means someone
+ *      changed it since step 2);
+ *   6. follow the Deployment's rollout as `kubectl rollout status` does.
+ * Every request goes through the one HTTP client, so a read-only session refuses the first write.
+ * Each write is recorded in the local audit log (audit.h). Exit statuses: cli_int.h. */
+#include "cli_int.h"
+
+#include "kdeck/apierror.h"
+#include "kdeck/audit.h"
+#include "kdeck/descriptor.h"
+#include "kdeck/textdiff.h"
+#include "kdeck/validate.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+typedef struct obj {
+    const cJSON *desired;      /* borrowed from the List */
+    cJSON *live;               /* NULL: does not exist yet */
+    const char *kind, *name;
+    char coll[600], path[700]; /* collection path, object path */
+    textdiff_t *diff;
+    bool changed;              /* missing, or the diff has hunks */
+} obj_t;
+
+typedef struct apply {
+    kube_conn_t *c;
+    const char *ns;
+    bool dry_run, color;
+    long timeout_ms;
+    uint64_t deadline;         /* uv_now() value */
+    obj_t objs[8];
+    size_t n;
+} apply_t;
+
+static const cJSON *jget(const cJSON *o, const char *k)
+{
+    return cJSON_GetObjectItemCaseSensitive(o, k);
+}
+
+static const char *jstr(const cJSON *o, const char *k)
+{
+    const cJSON *v = jget(o, k);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static long jlong(const cJSON *o, const char *k, long dflt)
+{
+    const cJSON *v = jget(o, k);
+    return cJSON_IsNumber(v) ? (long)v->valuedouble : dflt;
+}
+
+static void usage(FILE *f)
+{
+    fputs("Usage: kdeck apply -f FILE [--dry-run] [-n NS] [--timeout DURATION] [--validate=false]\n"
+          "Applies a descriptor (docs/descriptor.md) as a plain rolling update: prints the diff\n"
+          "against the live objects, runs the migration Job, creates or updates the objects and\n"
+          "follows the rollout. --dry-run stops after the diff and the server's dry run.\n"
+          "Exit: 0 done, 1 failed or timed out, 2 usage or read-only, 3 conflict, 4 API unreachable.\n",
+          f);
+}
+
+/* "5m", "90s", "1m30s", "2h", "500ms", "300" (seconds) → milliseconds; -1 when malformed. */
+static long parse_duration(const char *s)
+{
+    long total = 0;
+    if (!*s)
+        return -1;
+    while (*s) {
+        if (!isdigit((unsigned char)*s))
+            return -1;
+        char *end;
+        long v = strtol(s, &end, 10);
+        s = end;
+        if (!strncmp(s, "ms", 2)) { total += v; s += 2; }
+        else if (*s == 's') { total += v * 1000; s++; }
+        else if (*s == 'm') { total += v * 60000; s++; }
+        else if (*s == 'h') { total += v * 3600000; s++; }
+        else if (!*s) total += v * 1000;
+        else return -1;
+    }
+    return total;
+}
+
+/* ---- output ---- */
+
+#define C_RESET "\033[0m"
+#define C_BOLD "\033[1m"
+#define C_RED "\033[31m"
+#define C_GREEN "\033[32m"
+#define C_CYAN "\033[36m"
+
+static void print_diff(const apply_t *a, const textdiff_t *d)
+{
+    for (size_t h = 0; h < d->n_hunks; h++) {
+        const textdiff_hunk_t *hk = &d->hunks[h];
+        printf("%s@@ -%zu,%zu +%zu,%zu @@%s\n", a->color ? C_CYAN : "", hk->old_start, hk->old_count,
+               hk->new_start, hk->new_count, a->color ? C_RESET : "");
+        for (size_t i = hk->first; i < hk->first + hk->count; i++) {
+            const textdiff_line_t *l = &d->lines[i];
+            const char *col = !a->color ? "" : l->tag == '+' ? C_GREEN : l->tag == '-' ? C_RED : "";
+            printf("%s%c%.*s%s\n", col, l->tag, (int)l->len, l->text, col[0] ? C_RESET : "");
+        }
+    }
+}
+
+static void header(const apply_t *a, const obj_t *o, const char *what)
+{
+    printf("%s%s %s/%s: %s%s\n", a->color ? C_BOLD : "", o->kind, a->ns, o->name, what,
+           a->color ? C_RESET : "");
+}
+
+/* The API's field causes of a 422 (details.causes), one per line. */
+static void print_causes(const kube_resp_t *r)
+{
+    cJSON *st = cJSON_ParseWithLength(r->body, r->body_len);
+    const cJSON *cause;
+    cJSON_ArrayForEach(cause, jget(jget(st, "details"), "causes")) {
+        const char *field = jstr(cause, "field"), *msg = jstr(cause, "message");
+        fprintf(stderr, "  %s: %s\n", field ? field : "(object)", msg ? msg : "invalid");
+    }
+    cJSON_Delete(st);
+}
+
+static void audit(const apply_t *a, const char *verb, const obj_t *o, const kube_resp_t *r)
+{
+    char object[400], result[700];
+    snprintf(object, sizeof object, "%s/%s/%s", cli_resource_name(o->kind), a->ns, o->name);
+    if (r->refused) {
+        snprintf(result, sizeof result, "refused: %s", r->error);
+    } else if (r->status >= 200 && r->status < 300) {
+        snprintf(result, sizeof result, "%ld %s", r->status, r->status == 201 ? "Created" : "OK");
+    } else {
+        http_result_t res;
+        kube_resp_result(r, &res);
+        api_error_describe(NULL, &res, result, sizeof result);
+    }
+    const kube_target_t *t = a->c->target;
+    audit_entry_t e = { .context = t->context, .user = t->user_name, .verb = verb,
+                        .object = object, .result = result };
+    int rc = audit_record(&e);
+    if (rc)
+        fprintf(stderr, "kdeck: warning: cannot write the audit log: %s\n", strerror(-rc));
+}
+
+/* ---- the update body: live object with the desired fields merged in ----
+ * Keys the desired object has take its values (objects merged key by key, arrays of the same
+ * length item by item, anything else replaced). Keys only the live object has are kept when they
+ * are server-populated — textdiff_live_prepare() drops them, so the diff does not show them — and
+ * removed otherwise: what the diff shows as removed is removed. metadata.resourceVersion is kept,
+ * which makes the PUT conditional. */
+static cJSON *merge(const cJSON *live, const cJSON *prep, const cJSON *want)
+{
+    if (cJSON_IsObject(want) && cJSON_IsObject(live)) {
+        cJSON *out = cJSON_CreateObject();
+        if (!out)
+            return NULL;
+        const cJSON *k;
+        cJSON_ArrayForEach(k, want) {
+            cJSON *m = merge(jget(live, k->string), prep ? jget(prep, k->string) : NULL, k);
+            if (!m) {
+                cJSON_Delete(out);
+                return NULL;
+            }
+            cJSON_AddItemToObject(out, k->string, m);
+        }
+        cJSON_ArrayForEach(k, live) {
+            if (jget(want, k->string) || (prep && jget(prep, k->string)))
+                continue;
+            cJSON *m = cJSON_Duplicate(k, true);
+            if (!m) {
+                cJSON_Delete(out);
+                return NULL;
+            }
+            cJSON_AddItemToObject(out, k->string, m);
+        }
+        return out;
+    }
+    int n = cJSON_GetArraySize(want);
+    if (cJSON_IsArray(want) && cJSON_IsArray(live) && cJSON_GetArraySize(live) == n) {
+        bool prep_ok = cJSON_IsArray(prep) && cJSON_GetArraySize(prep) == n;
+        cJSON *out = cJSON_CreateArray();
+        if (!out)
+            return NULL;
+        for (int i = 0; i < n; i++) {
+            cJSON *m = merge(cJSON_GetArrayItem(live, i), prep_ok ? cJSON_GetArrayItem(prep, i) : NULL,
+                             cJSON_GetArrayItem(want, i));
+            if (!m) {
+                cJSON_Delete(out);
+                return NULL;
+            }
+            cJSON_AddItemToArray(out, m);
+        }
+        return out;
+    }
+    return cJSON_Duplicate(want, true);
+}
+
+/* ---- steps ---- */
+
+static int fetch_live(apply_t *a, const cJSON *list)
+{
+    char err[1500];
+    const cJSON *it;
+    cJSON_ArrayForEach(it, jget(list, "items")) {
+        if (a->n == sizeof a->objs / sizeof a->objs[0])
+            break;
+        obj_t *o = &a->objs[a->n++];
+        o->desired = it;
+        o->kind = jstr(it, "kind");
+        o->name = jstr(jget(it, "metadata"), "name");
+        if (!o->kind || !o->name ||
+            !cli_object_path(jstr(it, "apiVersion"), o->kind, a->ns, NULL, o->coll, sizeof o->coll)) {
+            fprintf(stderr, "kdeck: cannot apply a %s\n", o->kind ? o->kind : "nameless object");
+            return CLI_FAIL;
+        }
+        cli_object_path(NULL, o->kind, a->ns, o->name, o->path, sizeof o->path);
+        int rc = cli_get_json(a->c, o->path, true, &o->live, err, sizeof err);
+        if (rc != CLI_OK) {
+            fprintf(stderr, "kdeck: %s\n", err);
+            return rc;
+        }
+        if (!strcmp(o->kind, "Job") && o->live) {
+            o->changed = false;   /* a Job is run once per version, never updated */
+            continue;
+        }
+        o->diff = textdiff_objects(o->desired, o->live, 3);
+        if (!o->diff) {
+            fprintf(stderr, "kdeck: out of memory\n");
+            return CLI_FAIL;
+        }
+        o->changed = !o->live || o->diff->n_hunks > 0;
+    }
+    return CLI_OK;
+}
+
+/* "Complete", "Failed" or NULL (still running) from a Job's conditions; *msg its message. */
+static const char *job_state(const cJSON *job, const char **msg)
+{
+    const cJSON *cond;
+    *msg = NULL;
+    cJSON_ArrayForEach(cond, jget(jget(job, "status"), "conditions")) {
+        const char *type = jstr(cond, "type"), *st = jstr(cond, "status");
+        if (!type || !st || strcmp(st, "True"))
+            continue;
+        if (!strcmp(type, "Complete") || !strcmp(type, "Failed")) {
+            *msg = jstr(cond, "message") ? jstr(cond, "message") : jstr(cond, "reason");
+            return type;
+        }
+    }
+    return NULL;
+}
+
+static void print_diffs(apply_t *a)
+{
+    for (size_t i = 0; i < a->n; i++) {
+        obj_t *o = &a->objs[i];
+        if (!strcmp(o->kind, "Job") && o->live) {
+            const char *msg, *state = job_state(o->live, &msg);
+            header(a, o, state && !strcmp(state, "Complete") ? "exists, completed (not run again)"
+                         : state ? "exists, failed" : "exists, running");
+            continue;
+        }
+        if (!o->live) {
+            header(a, o, "will be created");
+        } else if (o->changed) {
+            char what[80];
+            snprintf(what, sizeof what, "will be updated (+%zu -%zu)", o->diff->added, o->diff->removed);
+            header(a, o, what);
+        } else {
+            header(a, o, "unchanged");
+            continue;
+        }
+        printf("%s--- live%s\n%s+++ desired%s\n", a->color ? C_RED : "", a->color ? C_RESET : "",
+               a->color ? C_GREEN : "", a->color ? C_RESET : "");
+        print_diff(a, o->diff);
+    }
+    fflush(stdout);
+}
+
+/* The 409 flow: what changed on the server since we read it. */
+static void explain_conflict(apply_t *a, obj_t *o)
+{
+    char err[1500];
+    cJSON *now = NULL;
+    const char *old_rv = jstr(jget(o->live, "metadata"), "resourceVersion");
+    fprintf(stderr, "kdeck: conflict: %s %s/%s was changed on the server after kdeck read it "
+            "(resourceVersion %s); nothing of it was overwritten.\n", o->kind, a->ns, o->name,
+            old_rv ? old_rv : "?");
+    if (cli_get_json(a->c, o->path, true, &now, err, sizeof err) != CLI_OK) {
+        fprintf(stderr, "kdeck: %s\n", err);
+        return;
+    }
+    if (!now) {
+        fprintf(stderr, "It has been deleted meanwhile.\n");
+        return;
+    }
+    cJSON *before = textdiff_live_prepare(o->live, o->desired), *after = textdiff_live_prepare(now, o->desired);
+    char *t1 = before ? textdiff_yaml(before) : NULL, *t2 = after ? textdiff_yaml(after) : NULL;
+    textdiff_t *d = t1 && t2 ? textdiff_new(t1, strlen(t1), t2, strlen(t2), 3) : NULL;
+    const char *new_rv = jstr(jget(now, "metadata"), "resourceVersion");
+    fprintf(stderr, "What changed on the server (resourceVersion %s -> %s):\n", old_rv ? old_rv : "?",
+            new_rv ? new_rv : "?");
+    if (d && d->n_hunks) {
+        fflush(stderr);
+        printf("--- read by kdeck\n+++ on the server now\n");
+        print_diff(a, d);
+        fflush(stdout);
+    } else {
+        fprintf(stderr, "  (only fields kdeck does not show: status or metadata)\n");
+    }
+    fprintf(stderr, "Run kdeck apply again to see the diff against the new version and apply over it.\n");
+    textdiff_free(d);
+    free(t1);
+    free(t2);
+    cJSON_Delete(before);
+    cJSON_Delete(after);
+    cJSON_Delete(now);
+}
+
+/* Reports a failed write; returns the exit status. */
+static int write_failed(apply_t *a, obj_t *o, const char *method, const char *path, const kube_resp_t *r)
+{
+    if (r->refused) {
+        fprintf(stderr, "kdeck: %s — this is a read-only session; nothing was changed.\n", r->error);
+        return CLI_USAGE;
+    }
+    http_result_t res;
+    kube_resp_result(r, &res);
+    char what[800], msg[1500];
+    snprintf(what, sizeof what, "%s %s", method, path);
+    api_error_describe(what, &res, msg, sizeof msg);
+    fprintf(stderr, "kdeck: %s %s/%s: %s\n", o->kind, a->ns, o->name, msg);
+    if (r->status == 422) {
+        fprintf(stderr, "The API server rejected these fields:\n");
+        print_causes(r);
+        return CLI_FAIL;
+    }
+    if (r->status == 409 && o->live && !a->dry_run) {
+        explain_conflict(a, o);
+        return CLI_CONFLICT;
+    }
+    if (r->status == 409)
+        return CLI_CONFLICT;
+    return cli_status_of(r);
+}
+
+/* POST (missing) or PUT (changed) one object; dry: with ?dryRun=All. *resp_obj: the answer. */
+static int write_object(apply_t *a, obj_t *o, bool dry, cJSON **resp_obj)
+{
+    const char *method = o->live ? "PUT" : "POST";
+    char path[800];
+    snprintf(path, sizeof path, "%s%s", o->live ? o->path : o->coll, dry ? "?dryRun=All" : "");
+    cJSON *body_obj = NULL;
+    if (o->live) {
+        cJSON *prep = textdiff_live_prepare(o->live, o->desired);
+        body_obj = prep ? merge(o->live, prep, o->desired) : NULL;
+        cJSON_Delete(prep);
+    } else {
+        body_obj = cJSON_Duplicate(o->desired, true);
+    }
+    char *body = body_obj ? cJSON_PrintUnformatted(body_obj) : NULL;
+    cJSON_Delete(body_obj);
+    kube_resp_t r;
+    if (!body || kube_conn_call(a->c, method, path, body, "application/json", 0, &r) != 0) {
+        free(body);
+        fprintf(stderr, "kdeck: out of memory\n");
+        return CLI_FAIL;
+    }
+    free(body);
+    if (!dry)
+        audit(a, o->live ? "update" : "create", o, &r);
+    int rc = CLI_OK;
+    if (r.status == 200 || r.status == 201) {
+        if (resp_obj)
+            *resp_obj = cJSON_ParseWithLength(r.body, r.body_len);
+        if (!dry)
+            printf("%s %s/%s %s\n", o->kind, a->ns, o->name, o->live ? "updated" : "created");
+        else
+            printf("%s %s/%s: server dry run ok\n", o->kind, a->ns, o->name);
+        fflush(stdout);
+    } else {
+        rc = write_failed(a, o, method, path, &r);
+    }
+    kube_resp_free(&r);
+    return rc;
+}
+
+static bool past_deadline(apply_t *a)
+{
+    uv_update_time(&a->c->loop);
+    return uv_now(&a->c->loop) >= a->deadline;
+}
+
+/* Test hook (tests/e2e/descriptor_cli.sh): KDECK_TEST_PAUSE_BEFORE_WRITE=FILE makes apply wait,
+ * after reading the live objects and before the first write, until FILE exists (at most 60 s),
+ * so a test can change an object in between and see the 409 flow. */
+static void test_pause(apply_t *a)
+{
+    const char *f = getenv("KDECK_TEST_PAUSE_BEFORE_WRITE");
+    if (!f || !*f)
+        return;
+    fprintf(stderr, "kdeck: test hook: waiting for %s\n", f);
+    struct stat st;
+    for (int i = 0; i < 600 && stat(f, &st) != 0; i++)
+        kube_conn_sleep(a->c, 100);
+}
+
+static int run_migration(apply_t *a, obj_t *o)
+{
+    if (o->live) {
+        const char *msg, *state = job_state(o->live, &msg);
+        if (state && !strcmp(state, "Complete"))
+            return CLI_OK;
+        if (state) {
+            fprintf(stderr, "kdeck: migration Job %s/%s failed earlier: %s; delete it to run it again\n",
+                    a->ns, o->name, msg ? msg : "Failed");
+            return CLI_FAIL;
+        }
+    } else {
+        int rc = write_object(a, o, false, NULL);
+        if (rc != CLI_OK)
+            return rc;
+    }
+    printf("Waiting for migration Job %s/%s to complete...\n", a->ns, o->name);
+    fflush(stdout);
+    char err[1500];
+    for (;;) {
+        cJSON *job = NULL;
+        int rc = cli_get_json(a->c, o->path, false, &job, err, sizeof err);
+        if (rc != CLI_OK) {
+            fprintf(stderr, "kdeck: %s\n", err);
+            return rc;
+        }
+        const char *msg, *state = job_state(job, &msg);
+        if (state && !strcmp(state, "Complete")) {
+            printf("migration Job %s/%s completed\n", a->ns, o->name);
+            cJSON_Delete(job);
+            return CLI_OK;
+        }
+        if (state) {
+            fprintf(stderr, "kdeck: migration Job %s/%s failed: %s; the Deployment was not updated\n",
+                    a->ns, o->name, msg ? msg : "Failed");
+            cJSON_Delete(job);
+            return CLI_FAIL;
+        }
+        cJSON_Delete(job);
+        if (past_deadline(a)) {
+            fprintf(stderr, "kdeck: timed out waiting for migration Job %s/%s; the Deployment was not updated\n",
+                    a->ns, o->name);
+            return CLI_FAIL;
+        }
+        kube_conn_sleep(a->c, 500);
+    }
+}
+
+/* kubectl rollout status for a Deployment: the message, and done/failed. */
+static void rollout_state(const cJSON *dep, char *msg, size_t len, bool *done, bool *failed)
+{
+    const cJSON *meta = jget(dep, "metadata"), *spec = jget(dep, "spec"), *st = jget(dep, "status");
+    const char *name = jstr(meta, "name");
+    *done = *failed = false;
+    if (jlong(meta, "generation", 0) > jlong(st, "observedGeneration", 0)) {
+        snprintf(msg, len, "Waiting for deployment spec update to be observed...");
+        return;
+    }
+    const cJSON *cond;
+    cJSON_ArrayForEach(cond, jget(st, "conditions")) {
+        const char *type = jstr(cond, "type"), *reason = jstr(cond, "reason");
+        if (type && reason && !strcmp(type, "Progressing") && !strcmp(reason, "ProgressDeadlineExceeded")) {
+            snprintf(msg, len, "deployment \"%s\" exceeded its progress deadline", name);
+            *failed = true;
+            return;
+        }
+    }
+    long want = jlong(spec, "replicas", 1), updated = jlong(st, "updatedReplicas", 0),
+         replicas = jlong(st, "replicas", 0), available = jlong(st, "availableReplicas", 0);
+    if (updated < want)
+        snprintf(msg, len, "Waiting for deployment \"%s\" rollout to finish: %ld out of %ld new replicas have been updated...",
+                 name, updated, want);
+    else if (replicas > updated)
+        snprintf(msg, len, "Waiting for deployment \"%s\" rollout to finish: %ld old replicas are pending termination...",
+                 name, replicas - updated);
+    else if (available < updated)
+        snprintf(msg, len, "Waiting for deployment \"%s\" rollout to finish: %ld of %ld updated replicas are available...",
+                 name, available, updated);
+    else {
+        snprintf(msg, len, "deployment \"%s\" successfully rolled out", name);
+        *done = true;
+    }
+}
+
+static int follow_rollout(apply_t *a, obj_t *o)
+{
+    char err[1500], msg[400], last[400] = "";
+    int unreachable = 0;
+    for (;;) {
+        cJSON *dep = NULL;
+        int rc = cli_get_json(a->c, o->path, false, &dep, err, sizeof err);
+        if (rc == CLI_UNREACHABLE && ++unreachable < 5) {
+            fprintf(stderr, "kdeck: %s (retrying)\n", err);
+        } else if (rc != CLI_OK) {
+            fprintf(stderr, "kdeck: %s\n", err);
+            return rc;
+        } else {
+            unreachable = 0;
+            bool done, failed;
+            rollout_state(dep, msg, sizeof msg, &done, &failed);
+            cJSON_Delete(dep);
+            if (strcmp(msg, last)) {
+                (failed ? fprintf(stderr, "kdeck: %s\n", msg) : printf("%s\n", msg));
+                fflush(stdout);
+                snprintf(last, sizeof last, "%s", msg);
+            }
+            if (done)
+                return CLI_OK;
+            if (failed)
+                return CLI_FAIL;
+        }
+        if (past_deadline(a)) {
+            fprintf(stderr, "kdeck: timed out after %lds waiting for deployment \"%s\" to roll out\n",
+                    a->timeout_ms / 1000, o->name);
+            return CLI_FAIL;
+        }
+        kube_conn_sleep(a->c, 500);
+    }
+}
+
+static int apply_objects(apply_t *a)
+{
+    bool any = false;
+    for (size_t i = 0; i < a->n; i++)
+        any |= a->objs[i].changed || (!strcmp(a->objs[i].kind, "Job") && !a->objs[i].live);
+    if (!any) {
+        printf("Nothing to apply: the live objects match the descriptor.\n");
+        return CLI_OK;
+    }
+    if (a->dry_run) {
+        if (a->c->read_only) {
+            printf("Read-only session: the server-side dry run is skipped.\n");
+            return CLI_OK;
+        }
+        for (size_t i = 0; i < a->n; i++) {
+            obj_t *o = &a->objs[i];
+            if (!o->changed)
+                continue;
+            int rc = write_object(a, o, true, NULL);
+            if (rc != CLI_OK)
+                return rc;
+        }
+        printf("Dry run: nothing was changed.\n");
+        return CLI_OK;
+    }
+    test_pause(a);
+    obj_t *dep = NULL;
+    for (size_t i = 0; i < a->n; i++) {
+        obj_t *o = &a->objs[i];
+        if (!strcmp(o->kind, "Job")) {
+            int rc = run_migration(a, o);
+            if (rc != CLI_OK)
+                return rc;
+            continue;
+        }
+        if (!o->changed)
+            continue;
+        int rc = write_object(a, o, false, NULL);
+        if (rc != CLI_OK)
+            return rc;
+        if (!strcmp(o->kind, "Deployment"))
+            dep = o;
+    }
+    return dep ? follow_rollout(a, dep) : CLI_OK;
+}
+
+int cli_apply_main(int argc, char **argv, const cli_conn_t *conn)
+{
+    const char *file = NULL, *ns = conn->ns;
+    bool dry_run = false, validate = true;
+    long timeout_ms = 5 * 60 * 1000;
+    for (int i = 1; i < argc; i++) {
+        const char *s = argv[i];
+        if ((!strcmp(s, "-f") || !strcmp(s, "--filename")) && i + 1 < argc)
+            file = argv[++i];
+        else if (!strncmp(s, "--filename=", 11))
+            file = s + 11;
+        else if ((!strcmp(s, "-n") || !strcmp(s, "--namespace")) && i + 1 < argc)
+            ns = argv[++i];
+        else if (!strncmp(s, "--namespace=", 12))
+            ns = s + 12;
+        else if (!strcmp(s, "--dry-run") || !strcmp(s, "--dry-run=server") || !strcmp(s, "--dry-run=client"))
+            dry_run = true;
+        else if (!strcmp(s, "--validate=false"))
+            validate = false;
+        else if (!strcmp(s, "--validate") || !strcmp(s, "--validate=true"))
+            validate = true;
+        else if ((!strcmp(s, "--timeout") && i + 1 < argc) || !strncmp(s, "--timeout=", 10)) {
+            const char *v = s[9] == '=' ? s + 10 : argv[++i];
+            if ((timeout_ms = parse_duration(v)) <= 0) {
+                fprintf(stderr, "kdeck apply: invalid --timeout '%s' (e.g. 5m, 90s)\n", v);
+                return CLI_USAGE;
+            }
+        } else if (!strcmp(s, "-h") || !strcmp(s, "--help")) {
+            usage(stdout);
+            return CLI_OK;
+        } else {
+            fprintf(stderr, "kdeck apply: unexpected argument '%s'\n", s);
+            usage(stderr);
+            return CLI_USAGE;
+        }
+    }
+    if (!file) {
+        fprintf(stderr, "kdeck apply: -f FILE is required\n");
+        usage(stderr);
+        return CLI_USAGE;
+    }
+
+    desc_problems_t p = {0};
+    descriptor_t *d = descriptor_load(file, &p);
+    if (d && validate)
+        descriptor_validate(d, &p);
+    if (!d || p.n) {
+        for (size_t i = 0; i < p.n; i++)
+            fprintf(stderr, "%s: %s%s%s\n", file, p.v[i].path, p.v[i].path[0] ? ": " : "", p.v[i].msg);
+        if (!d && !p.n)
+            fprintf(stderr, "%s: cannot be read\n", file);
+        desc_problems_free(&p);
+        descriptor_free(d);
+        return CLI_FAIL;
+    }
+    desc_problems_free(&p);
+    if (!d->namespace_ || !d->name) {
+        fprintf(stderr, "%s: namespace and name are required\n", file);
+        descriptor_free(d);
+        return CLI_FAIL;
+    }
+    if (ns && *ns && strcmp(ns, d->namespace_)) {
+        fprintf(stderr, "kdeck apply: the descriptor's namespace \"%s\" does not match -n \"%s\"\n",
+                d->namespace_, ns);
+        descriptor_free(d);
+        return CLI_USAGE;
+    }
+    cJSON *list = descriptor_objects(d, NULL);
+    if (!list) {
+        fprintf(stderr, "kdeck apply: %s: cannot build the objects\n", file);
+        descriptor_free(d);
+        return CLI_FAIL;
+    }
+
+    char err[1500];
+    kube_conn_t *c = kube_conn_open(conn->kubeconfig, conn->context, d->namespace_, conn->read_only,
+                                    err, sizeof err);
+    if (!c) {
+        fprintf(stderr, "kdeck: %s\n", err);
+        cJSON_Delete(list);
+        descriptor_free(d);
+        return CLI_FAIL;
+    }
+    const char *nc = getenv("NO_COLOR");
+    apply_t a = {
+        .c = c, .ns = d->namespace_, .dry_run = dry_run, .timeout_ms = timeout_ms,
+        .color = isatty(STDOUT_FILENO) && !(nc && *nc),
+    };
+    uv_update_time(&c->loop);
+    a.deadline = uv_now(&c->loop) + (uint64_t)timeout_ms;
+    int rc = fetch_live(&a, list);
+    if (rc == CLI_OK) {
+        print_diffs(&a);
+        rc = apply_objects(&a);
+    }
+    for (size_t i = 0; i < a.n; i++) {
+        cJSON_Delete(a.objs[i].live);
+        textdiff_free(a.objs[i].diff);
+    }
+    kube_conn_close(c);
+    cJSON_Delete(list);
+    descriptor_free(d);
+    return rc;
+}
