@@ -3,6 +3,7 @@
  * resize channel, reports the exit status from the error channel, and restores the TUI as it was.
  * The loop keeps running meanwhile, so watches and log panes stay live underneath. */
 #include "app_int.h"
+#include "kdeck/audit.h"
 #include "kdeck/channel.h"
 #include "kdeck/screen.h"
 
@@ -76,9 +77,26 @@ void app_shell_input(app_t *app)
     ws_send(sh->conn, buf, (size_t)n + 1);
 }
 
+/* The operator's own record of the exec (kdeck's local audit log). */
+static void audit_shell(app_t *app, const shell_t *sh, const char *result)
+{
+    const kube_target_t *t = app_target(app);
+    char object[700];
+    snprintf(object, sizeof object, "pods/exec/%s", sh->what);
+    audit_entry_t e = { .context = t ? t->context : "", .user = t ? t->user_name : "", .verb = "create",
+                        .object = object, .result = result };
+    audit_record(&e);
+}
+
 static void restore(app_t *app)
 {
     shell_t *sh = app->shell;
+    char result[400];
+    if (sh->error[0])
+        snprintf(result, sizeof result, "failed: %s", sh->error);
+    else
+        snprintf(result, sizeof result, "exit status %d", sh->exit_status < 0 ? 0 : sh->exit_status);
+    audit_shell(app, sh, result);
     if (sh->raw)
         tcsetattr(STDIN_FILENO, TCSAFLUSH, &sh->saved);
     fputs("\r\n", stdout);
@@ -169,7 +187,7 @@ bool app_shell_start(app_t *app, const char *ns, const char *pod, const char *co
         return false;
     sh->app = app;
     sh->exit_status = -1;
-    snprintf(sh->what, sizeof sh->what, "%s/%s", pod, container);
+    snprintf(sh->what, sizeof sh->what, "%s/%s/%s", ns, pod, container);
     char path[4096];
     snprintf(path, sizeof path, "/api/v1/namespaces/%s/pods/%s/exec?container=%s&stdin=true&stdout=true&tty=true",
              ns, pod, container);

@@ -24,13 +24,14 @@ check "kdeck shows the real pods" wait_for 30 pane_matches '^back-[a-z0-9]+-[a-z
 
 # 1. A shell in the first back pod: a command's output, then exit 3; the TUI comes back.
 keys s
-check "s opens a shell in the container" wait_for 15 pane_has 'kdeck: shell in back-'
+check "s opens a shell in the container" wait_for 15 pane_has 'kdeck: shell in app/back-'
 wait_for 10 pane_matches '[#$] *$'
 type_line 'echo hello-$((6*7)) from $POD_NAME'
 check "the shell runs commands in the pod's environment" wait_for 10 pane_matches '^hello-42 from back-'
 type_line 'exit 3'
 check "leaving the shell restores the table" wait_for 10 pane_matches '^back-[a-z0-9]+-[a-z0-9]{5} +1/1 +Running'
-check "the exit status is reported" wait_for 5 pane_matches 'shell in back-[a-z0-9-]+/back exited with status 3'
+check "the exit status is reported" wait_for 5 pane_matches 'shell in app/back-[a-z0-9-]+/back exited with status 3'
+check "the shell is in kdeck's own audit log (0600)" sh -c "grep -q '\"verb\":\"create\".*pods/exec/app/back-.*exit status 3' '$T/state/kdeck/audit.log' && [ \"\$(stat -c %a '$T/state/kdeck/audit.log')\" = 600 ]"
 
 # 2. A pod with two containers asks which one.
 keys -l '/mysql'
