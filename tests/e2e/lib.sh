@@ -94,6 +94,26 @@ run_script() {
     return $rc
 }
 
+# start_script NAME COLS ROWS [KDECK ARGS...] <<'EOF' ... EOF
+# Like run_script, but kdeck runs in the background while the test acts on the cluster; the script
+# usually saves a display the test waits for. finish_script waits for it and returns its status.
+start_script() {
+    local name=$1 cols=$2 rows=$3; shift 3
+    cat > "$E2E_TMP/$name.script"
+    COLUMNS=$cols LINES=$rows KDECK_NO_DISPLAY=1 KDECK_SCRIPT="$E2E_TMP/$name.script" \
+        KDECK_SCRIPT_TIMEOUT=${KDECK_SCRIPT_TIMEOUT:-60} \
+        timeout 150 "$KDECK_BIN" "$@" >"$E2E_TMP/$name.out" 2>"$E2E_TMP/$name.err" &
+    SCRIPT_PID=$!
+    SCRIPT_NAME=$name
+    E2E_PIDS+=("$SCRIPT_PID")
+}
+finish_script() {
+    wait "$SCRIPT_PID"
+    local rc=$?
+    [ $rc -ne 0 ] && sed 's/^/#   /' "$E2E_TMP/$SCRIPT_NAME.err" | head -40 >&2
+    return $rc
+}
+
 # screen_has FILE TEXT: the dump contains TEXT (fixed string).
 screen_has() { grep -qF -- "$2" "$1"; }
 # screen_line FILE N: row N (1-based) of a dump.

@@ -61,7 +61,7 @@ check "split: l in the table switches the pane" grep -qE '^ Logs deployments/fro
 check "split: L adds a pane beside (two titles on one row at 160+ columns)" grep -qE '^ Logs deployments/front .* Logs deployments/mysql' "$T/split3.txt"
 
 # 2. Scale with kubectl while following: new pods join, removed pods are marked as ended.
-cat > "$T/scale.script" <<EOF
+start_script scale 120 40 -n app <<EOF
 :deploy
 :wait-for front
 <Down>
@@ -76,18 +76,12 @@ l
 :save-display $T/scale2.txt
 :quit
 EOF
-COLUMNS=120 LINES=40 KDECK_NO_DISPLAY=1 KDECK_SCRIPT="$T/scale.script" KDECK_SCRIPT_TIMEOUT=40 \
-    timeout 90 "$KDECK_BIN" -n app >/dev/null 2>"$T/scale.err" &
-KPID=$!
-E2E_PIDS+=("$KPID")
 wait_for 30 test -e "$T/scale0.txt"
 kubectl -n app scale deploy/front --replicas=4 >/dev/null
 wait_for 30 test -e "$T/scale1.txt"
 kubectl -n app scale deploy/front --replicas=1 >/dev/null
-wait $KPID
-rc=$?
-[ $rc -ne 0 ] && sed 's/^/#   /' "$T/scale.err" | head -40 >&2
-check "scale script runs" test $rc -eq 0
+finish_script
+check "scale script runs" test $? -eq 0
 check "scaling up: the new pods join the pane" grep -q '\[4 streams' "$T/scale1.txt"
 check "scaling down: the removed pods are marked as ended" grep -qE -- '--- pod front-[a-z0-9]+-[a-z0-9]{5} is gone: stream ended ---' "$T/scale2.txt"
 
@@ -100,7 +94,7 @@ wait_for 10 test -s "$T/proxy.port"
 sed "s|server: https://127.0.0.1:[0-9]*|server: https://127.0.0.1:$(cat "$T/proxy.port")|" "$SIM/admin.kubeconfig" > "$T/proxy.kubeconfig"
 chmod 600 "$T/proxy.kubeconfig"
 POD=$(kubectl -n app get pods -l app=front -o jsonpath='{.items[0].metadata.name}')
-cat > "$T/drop.script" <<EOF
+KDECK_LOG_LINES=100000 start_script drop 160 200 --kubeconfig "$T/proxy.kubeconfig" -n app <<EOF
 :wait-for $POD
 /$POD
 l
@@ -112,16 +106,10 @@ t
 :save-display $T/drop1.txt
 :quit
 EOF
-KDECK_LOG_LINES=100000 COLUMNS=160 LINES=200 KDECK_NO_DISPLAY=1 KDECK_SCRIPT="$T/drop.script" KDECK_SCRIPT_TIMEOUT=60 \
-    timeout 120 "$KDECK_BIN" --kubeconfig "$T/proxy.kubeconfig" -n app >/dev/null 2>"$T/drop.err" &
-KPID=$!
-E2E_PIDS+=("$KPID")
 wait_for 30 test -e "$T/drop0.txt"
 kill -USR1 "$PROXY_PID"
-wait $KPID
-rc=$?
-[ $rc -ne 0 ] && sed 's/^/#   /' "$T/drop.err" | head -40 >&2
-check "drop script runs" test $rc -eq 0
+finish_script
+check "drop script runs" test $? -eq 0
 check "the drop is marked in the pane" grep -qE -- '--- stream disconnected: .*; reconnecting ---' "$T/drop1.txt"
 check "the reconnect is marked in the pane" grep -qE -- '--- stream reconnected \((websocket|http)\) ---' "$T/drop1.txt"
 # No line appears twice (each log line carries its own timestamp and counter).

@@ -169,7 +169,7 @@ check "contexts view lists both contexts" grep -qE '^\* kubesim +kubesim +admin'
 check "switching context reconnects as the viewer" grep -q 'ctx:kubesim-viewer' "$T/ctx_viewer.txt"
 
 # 5. Live: a pod created with kubectl appears, and disappears when deleted.
-cat > "$T/live.script" <<EOF
+start_script live 100 24 -n app <<EOF
 :wait-for mysql-
 :save-display $T/live0.txt
 :wait-for live-probe
@@ -178,22 +178,18 @@ cat > "$T/live.script" <<EOF
 :save-display $T/live2.txt
 :quit
 EOF
-COLUMNS=100 LINES=24 KDECK_NO_DISPLAY=1 KDECK_SCRIPT="$T/live.script" KDECK_SCRIPT_TIMEOUT=40 \
-    timeout 90 "$KDECK_BIN" -n app >/dev/null 2>"$T/live.err" &
-KPID=$!
-E2E_PIDS+=("$KPID")
 wait_for 20 test -e "$T/live0.txt"
 kubectl -n app run live-probe --image=registry.local/probe:1 --restart=Never >/dev/null 2>&1
 wait_for 20 test -e "$T/live1.txt"
 kubectl -n app delete pod live-probe --wait=false >/dev/null 2>&1
-wait $KPID
+finish_script
 check "live script runs" test $? -eq 0
 check "a pod created with kubectl shows up" grep -qE '^live-probe ' "$T/live1.txt"
 check "a pod deleted with kubectl disappears" test "$(grep -c 'live-probe' "$T/live2.txt")" -eq 0
 
 # 6. The API server dies and comes back on the same port: the error is shown, then kdeck recovers.
 PORT=$(cat "$SIM/port")
-cat > "$T/outage.script" <<EOF
+start_script outage 100 24 -n app <<EOF
 :wait-for mysql-
 :save-display $T/out0.txt
 :wait-for unreachable
@@ -203,16 +199,12 @@ cat > "$T/outage.script" <<EOF
 :save-display $T/out2.txt
 :quit
 EOF
-COLUMNS=100 LINES=24 KDECK_NO_DISPLAY=1 KDECK_SCRIPT="$T/outage.script" KDECK_SCRIPT_TIMEOUT=60 \
-    timeout 120 "$KDECK_BIN" -n app >/dev/null 2>"$T/outage.err" &
-KPID=$!
-E2E_PIDS+=("$KPID")
 wait_for 20 test -e "$T/out0.txt"
 stop_pid "$KUBESIM_PID"
 wait_for 30 test -e "$T/out1.txt"
 rm -f "$SIM/ready"
 start_kubesim "$SIM" --seed-app --virtual --pod-start-delay 0.2 --port "$PORT" || not_ok "kubesim restarts"
-wait $KPID
+finish_script
 check "outage script runs" test $? -eq 0
 check "a dead API server is shown in the header" screen_has "$T/out1.txt" "API unreachable, retry in"
 check "the status line says what failed" grep -qE '(cannot connect to|connection to) https://127.0.0.1:[0-9]+' "$T/out1.txt"
