@@ -20,7 +20,7 @@
 #include <string.h>
 #include <time.h>
 
-#define AXIS_W 9         /* y labels, right-aligned, then the axis line */
+#define AXIS_W 12        /* y labels ("1.23k req/s"), right-aligned, then the axis line */
 #define CHART_ROWS 5     /* rows of a line chart */
 #define LEGEND_LINES 3   /* at most, under a line chart */
 #define REFRESH_MIN_MS 5000
@@ -75,6 +75,11 @@ typedef struct metrics {
     int top;               /* first content row shown */
     int content_h, page;
     char client_err[600];  /* no Prometheus client could be made */
+    /* `m` on a workload: its Service is looked up once the services informer has synced. */
+    bool svc_pending;
+    char wl_sel[16][320];  /* the workload's matchLabels, "key=value" */
+    int n_wl_sel;
+    uint64_t created_ms;
     char source[512];
 } metrics_t;
 
@@ -157,6 +162,46 @@ static uint64_t refresh_ms(const metrics_t *mv)
 
 static void on_timer(uv_timer_t *t);
 
+/* The Service in front of a workload: one in its namespace whose selector is part of the workload's
+ * matchLabels. False while the services informer has not synced yet. Without one, $service is the
+ * workload's name (the usual convention). */
+static bool resolve_service(metrics_t *mv)
+{
+    informer_t *inf = app_informer(mv->app, KIND_SERVICE, mv->ns);
+    if (!inf || !informer_status(inf)->synced)
+        return false;
+    size_t n = informer_count(inf);
+    const kobj_t **svcs = malloc((n ? n : 1) * sizeof *svcs);
+    if (!svcs)
+        return false;
+    n = informer_snapshot(inf, svcs, n);
+    bool found = false;
+    for (size_t i = 0; i < n && !found; i++) {
+        const kobj_t *s = svcs[i];
+        if (!s->ns || strcmp(s->ns, mv->ns) || !s->u.svc.nselector)
+            continue;
+        bool all = true;
+        for (size_t k = 0; k < s->u.svc.nselector && all; k++) {
+            char kv[320];
+            snprintf(kv, sizeof kv, "%s=%s", s->u.svc.selector[k].key, s->u.svc.selector[k].value);
+            bool hit = false;
+            for (int r = 0; r < mv->n_wl_sel && !hit; r++)
+                hit = !strcmp(mv->wl_sel[r], kv);
+            all = hit;
+        }
+        if (all) {
+            snprintf(mv->service, sizeof mv->service, "%s", s->name);
+            found = true;
+        }
+    }
+    free(svcs);
+    if (!found)
+        snprintf(mv->service, sizeof mv->service, "%s", mv->appname);
+    mv->has_svc = true;
+    mv->svc_pending = false;
+    return true;
+}
+
 /* Asks every panel's queries again. `force` (range changed, r): queries still in flight are
  * cancelled and asked anew; otherwise (the timer) a slow query is left to finish. */
 static void query_all(metrics_t *mv, bool force)
@@ -165,6 +210,15 @@ static void query_all(metrics_t *mv, bool force)
     prom_client_t *pc = app_prom(mv->app, err, sizeof err);
     mv->started = true;
     mv->paused = false;
+    if (mv->svc_pending && !resolve_service(mv)) {
+        if (uv_now(app_loop(mv->app)) - mv->created_ms < 5000) {
+            uv_timer_start(&mv->timer, on_timer, 200, 0); /* the services informer is listing */
+            return;
+        }
+        snprintf(mv->service, sizeof mv->service, "%s", mv->appname);
+        mv->has_svc = true;
+        mv->svc_pending = false;
+    }
     if (!pc) {
         snprintf(mv->client_err, sizeof mv->client_err, "%s", err);
         return;
@@ -343,6 +397,37 @@ static void put_at(const clip_t *c, int r, int x, const char *text, int w, theme
     screen_put(y, x, text, w, true, false);
 }
 
+/* A message over at most `lines` rows of width w, broken at spaces where possible; the last row
+ * ends with an ellipsis when it does not fit. */
+static void put_wrapped(const clip_t *c, int r, int x, int w, const char *text, int lines, theme_elem_t e)
+{
+    const char *p = text;
+    for (int line = 0; line < lines && *p && w > 0; line++) {
+        if (line == lines - 1) {
+            put_at(c, r + line, x, p, w, e);
+            return;
+        }
+        const char *q = p, *brk = NULL;
+        int used = 0;
+        while (*q && used < w) {
+            if (*q == ' ')
+                brk = q;
+            q++;
+            while (((unsigned char)*q & 0xC0) == 0x80)
+                q++;
+            used++;
+        }
+        if (*q && brk && brk > p)
+            q = brk;
+        char piece[700];
+        snprintf(piece, sizeof piece, "%.*s", (int)(q - p), p);
+        put_at(c, r + line, x, piece, w, e);
+        p = q;
+        while (*p == ' ')
+            p++;
+    }
+}
+
 static int draw_legend(const clip_t *c, int r, int x, int w, const entry_t *e, size_t n, int max_lines)
 {
     int line = 0, cx = 0;
@@ -470,9 +555,11 @@ static void draw_panel(const metrics_t *mv, const mpanel_t *mp, const clip_t *c,
     if (!n) {
         char line[700];
         theme_elem_t e2 = THEME_STATUS_ERROR;
-        if (msg)
-            snprintf(line, sizeof line, "%s", msg);
-        else if (!st.answered)
+        if (msg) {
+            put_wrapped(c, r, x + 2, w - 3, msg, body > 1 ? body : 1, e2);
+            return;
+        }
+        if (!st.answered)
             snprintf(line, sizeof line, "loading…"), e2 = THEME_TABLE_DIM;
         else
             snprintf(line, sizeof line, "no data"), e2 = THEME_TABLE_DIM;
@@ -753,6 +840,7 @@ view_t *view_metrics_new(app_t *app, const char *group, const char *ns, const ch
         mv->has_svc = true;
     }
     uv_timer_init(app_loop(app), &mv->timer);
+    mv->created_ms = uv_now(app_loop(app));
     mv->timer.data = mv;
     v->ops = &metrics_ops;
     v->app = app;
@@ -770,50 +858,20 @@ static const char *label_of(const kobj_label_t *labels, size_t n, const char *ke
     return NULL;
 }
 
-/* The Service in front of a workload: one in its namespace whose selector is part of the
- * workload's matchLabels (exact requirements). */
-static const char *service_for(app_t *app, const kobj_t *wl, char *buf, size_t len)
-{
-    const ksel_t *sel = &wl->u.wl.selector;
-    informer_t *inf = app_informer(app, KIND_SERVICE, wl->ns);
-    if (!inf || !informer_status(inf)->synced || sel->nothing)
-        return NULL;
-    size_t n = informer_count(inf);
-    const kobj_t **svcs = malloc((n ? n : 1) * sizeof *svcs);
-    if (!svcs)
-        return NULL;
-    n = informer_snapshot(inf, svcs, n);
-    const char *found = NULL;
-    for (size_t i = 0; i < n && !found; i++) {
-        const kobj_t *s = svcs[i];
-        if (!s->ns || strcmp(s->ns, wl->ns) || !s->u.svc.nselector)
-            continue;
-        bool all = true;
-        for (size_t k = 0; k < s->u.svc.nselector && all; k++) {
-            bool hit = false;
-            for (size_t r = 0; r < sel->n && !hit; r++)
-                hit = sel->reqs[r].op == KSEL_EQ && sel->reqs[r].nvalues == 1 &&
-                      !strcmp(sel->reqs[r].key, s->u.svc.selector[k].key) &&
-                      !strcmp(sel->reqs[r].values[0], s->u.svc.selector[k].value);
-            all = hit;
-        }
-        if (all) {
-            snprintf(buf, len, "%s", s->name);
-            found = buf;
-        }
-    }
-    free(svcs);
-    return found;
-}
-
 view_t *view_metrics_for_object(app_t *app, kind_id_t kind, const kobj_t *obj)
 {
-    char svc[254];
+    char sel[16][320];
+    int n_sel = 0;
+    bool pending = false;
     const char *appname = NULL, *service = NULL;
     switch (kind) {
     case KIND_DEPLOYMENT: case KIND_STATEFULSET: case KIND_DAEMONSET: case KIND_REPLICASET:
         appname = obj->name;
-        service = service_for(app, obj, svc, sizeof svc);
+        for (size_t r = 0; r < obj->u.wl.selector.n && n_sel < 16; r++)
+            if (obj->u.wl.selector.reqs[r].op == KSEL_EQ && obj->u.wl.selector.reqs[r].nvalues == 1)
+                snprintf(sel[n_sel++], sizeof sel[0], "%s=%s", obj->u.wl.selector.reqs[r].key,
+                         obj->u.wl.selector.reqs[r].values[0]);
+        pending = true;
         break;
     case KIND_SERVICE:
         service = obj->name;
@@ -837,5 +895,12 @@ view_t *view_metrics_for_object(app_t *app, kind_id_t kind, const kobj_t *obj)
         app_error(app, "metrics: select a deployment, service or pod (or use :metrics for every panel)");
         return NULL;
     }
-    return view_metrics_new(app, NULL, obj->ns, appname, service);
+    view_t *v = view_metrics_new(app, NULL, obj->ns, appname, service);
+    if (v && pending) {
+        metrics_t *mv = v->priv;
+        memcpy(mv->wl_sel, sel, sizeof sel);
+        mv->n_wl_sel = n_sel;
+        mv->svc_pending = true;
+    }
+    return v;
 }
