@@ -79,6 +79,7 @@ int main(int argc, char **argv)
     o.prometheus = cfg.prometheus_url[0] ? cfg.prometheus_url : NULL; /* --prometheus overrides */
     o.prometheus_service = cfg.prometheus_service[0] ? cfg.prometheus_service : NULL;
     o.prometheus_timeout_ms = cfg.prometheus_timeout_ms;
+    o.config = &cfg;
     o.script = getenv("KDECK_SCRIPT");
     const char *nd = getenv("KDECK_NO_DISPLAY");
     o.no_display = nd && *nd && strcmp(nd, "0");
@@ -129,6 +130,7 @@ int main(int argc, char **argv)
             o.ns = v;
         } else if ((v = opt_value(argc, argv, &i, "--prometheus"))) {
             o.prometheus = v;
+            o.prometheus_from_flag = true;
         } else if ((v = opt_value(argc, argv, &i, "--theme"))) {
             o.theme = v;
         } else if ((v = opt_value(argc, argv, &i, "--script"))) {

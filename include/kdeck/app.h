@@ -65,6 +65,8 @@ typedef struct app_options {
     const char *prometheus;   /* --prometheus URL, or NULL (service proxy) */
     const char *prometheus_service; /* "monitoring/prometheus:9090" (config prometheus_service), or NULL */
     long prometheus_timeout_ms;     /* config prometheus_timeout; 0 = the client's default (10 s) */
+    const struct kdeck_config *config; /* the config file as loaded (per-context settings), or NULL */
+    bool prometheus_from_flag;      /* --prometheus given: it wins over the config file */
 } app_options_t;
 
 /* Runs the TUI until quit; returns the process exit status. */

@@ -80,6 +80,26 @@ bool config_parse(kdeck_config_t *cfg, const char *text, const char *filename, c
                 return false;
             }
             snprintf(cfg->prometheus_url, sizeof cfg->prometheus_url, "%s", val);
+        } else if (!strncmp(key, "prometheus_url@", 15) && key[15]) {
+            if (strncmp(val, "http://", 7) && strncmp(val, "https://", 8)) {
+                snprintf(err, errlen, "%s:%d: %s must start with http:// or https://", filename, lineno, key);
+                return false;
+            }
+            if (cfg->n_prometheus_by_context == (int)(sizeof cfg->prometheus_by_context / sizeof *cfg->prometheus_by_context)) {
+                snprintf(err, errlen, "%s:%d: too many per-context prometheus_url settings", filename, lineno);
+                return false;
+            }
+            int i = cfg->n_prometheus_by_context++;
+            snprintf(cfg->prometheus_by_context[i].context, sizeof cfg->prometheus_by_context[i].context, "%s", key + 15);
+            snprintf(cfg->prometheus_by_context[i].url, sizeof cfg->prometheus_by_context[i].url, "%s", val);
+        } else if (!strcmp(key, "prometheus_token_file")) {
+            snprintf(cfg->prometheus_token_file, sizeof cfg->prometheus_token_file, "%s", val);
+        } else if (!strcmp(key, "prometheus_ca_file")) {
+            snprintf(cfg->prometheus_ca_file, sizeof cfg->prometheus_ca_file, "%s", val);
+        } else if (!strcmp(key, "prometheus_user")) {
+            snprintf(cfg->prometheus_user, sizeof cfg->prometheus_user, "%s", val);
+        } else if (!strcmp(key, "prometheus_password_file")) {
+            snprintf(cfg->prometheus_password_file, sizeof cfg->prometheus_password_file, "%s", val);
         } else if (!strcmp(key, "prometheus_service")) {
             const char *slash = strchr(val, '/');
             if (!slash || slash == val || !slash[1]) {
@@ -100,12 +120,20 @@ bool config_parse(kdeck_config_t *cfg, const char *text, const char *filename, c
             }
         } else {
             snprintf(err, errlen, "%s:%d: unknown setting '%s' (known: theme, read_only, read_only_contexts, view, "
-                     "prometheus_url, prometheus_service, prometheus_timeout)", filename,
-                     lineno, key);
+                     "prometheus_url[@CONTEXT], prometheus_service, prometheus_timeout, prometheus_token_file, "
+                     "prometheus_ca_file, prometheus_user, prometheus_password_file)", filename, lineno, key);
             return false;
         }
     }
     return true;
+}
+
+const char *config_prometheus_url(const kdeck_config_t *cfg, const char *context)
+{
+    for (int i = 0; context && i < cfg->n_prometheus_by_context; i++)
+        if (!strcmp(cfg->prometheus_by_context[i].context, context))
+            return cfg->prometheus_by_context[i].url;
+    return cfg->prometheus_url[0] ? cfg->prometheus_url : NULL;
 }
 
 bool config_context_read_only(const kdeck_config_t *cfg, const char *context)

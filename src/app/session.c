@@ -115,6 +115,18 @@ struct ws_client *app_ws(app_t *app)
     return s->ws;
 }
 
+/* A token or password file: its first line, without the newline. */
+static bool read_secret_file(const char *path, char *buf, size_t len)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return false;
+    bool ok = fgets(buf, (int)len, f) != NULL;
+    fclose(f);
+    buf[strcspn(buf, "\r\n")] = '\0';
+    return ok;
+}
+
 /* "monitoring/prometheus:9090" -> namespace, service ("https:NAME" for a TLS port), port. */
 static bool split_service(const char *spec, char *ns, size_t nslen, char *svc, size_t svclen, char *port,
                           size_t portlen)
@@ -145,10 +157,25 @@ struct prom_client *app_prom(app_t *app, char *err, size_t errlen)
     }
     if (s->prom)
         return s->prom;
-    prom_client_opts_t o = { .timeout_ms = app->opts.prometheus_timeout_ms, .read_only = app->opts.read_only };
+    prom_client_opts_t o = { .timeout_ms = app->opts.prometheus_timeout_ms, .read_only = s->read_only };
     char ns[254], svc[300], port[64];
-    if (app->opts.prometheus && *app->opts.prometheus) {
-        o.url = app->opts.prometheus;
+    const kdeck_config_t *cfg = app->opts.config;
+    /* --prometheus, else the context's own URL, else the config's, else the service proxy. */
+    const char *url = app->opts.prometheus_from_flag ? app->opts.prometheus
+                      : cfg ? config_prometheus_url(cfg, s->target->context) : app->opts.prometheus;
+    char token[4096] = "", password[512] = "";
+    if (url && *url) {
+        o.url = url;
+        if (cfg && cfg->prometheus_token_file[0] && read_secret_file(cfg->prometheus_token_file, token, sizeof token))
+            o.bearer_token = token;
+        if (cfg && cfg->prometheus_user[0]) {
+            o.username = cfg->prometheus_user;
+            if (cfg->prometheus_password_file[0])
+                read_secret_file(cfg->prometheus_password_file, password, sizeof password);
+            o.password = password;
+        }
+        if (cfg && cfg->prometheus_ca_file[0])
+            o.ca_file = cfg->prometheus_ca_file;
     } else {
         const char *spec = app->opts.prometheus_service && *app->opts.prometheus_service
                                ? app->opts.prometheus_service : "monitoring/prometheus:9090";
@@ -161,7 +188,9 @@ struct prom_client *app_prom(app_t *app, char *err, size_t errlen)
         o.proxy_service = svc;
         o.proxy_port = port[0] ? port : NULL;
     }
-    s->prom = prom_client_new(&app->loop, &o, err, errlen);
+    s->prom = prom_client_new(&app->loop, &o, err, errlen); /* copies the strings */
+    memset(token, 0, sizeof token);
+    memset(password, 0, sizeof password);
     return s->prom;
 }
 
