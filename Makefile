@@ -26,7 +26,7 @@ UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 PODAPP    := $(BUILD)/podapp
 
-.PHONY: all deps test unit asan asan-build demo bench clean
+.PHONY: all deps test unit asan asan-build demo bench fuzz clean
 all: kdeck $(PODAPP)
 
 $(BUILD)/kdeck: $(OBJS)
@@ -91,6 +91,11 @@ demo: deps all
 
 bench: deps all
 	@tests/bench/run.sh
+
+# libFuzzer targets (tests/fuzz/), FUZZ_SECONDS per target (default 20); see docs/security.md.
+# `make test` runs them too, for a bounded time (tests/e2e/fuzz.sh).
+fuzz: deps
+	@FUZZ_SECONDS=$(or $(FUZZ_SECONDS),20) tests/fuzz/run.sh
 
 clean:
 	rm -rf build build-asan kdeck

@@ -3,7 +3,7 @@
 # Run by `make test` and `make demo` before anything else, so a fresh Debian 12 machine needs nothing else.
 set -eu
 
-PACKAGES="build-essential pkg-config clang
+PACKAGES="build-essential pkg-config clang libclang-rt-14-dev
 libncurses-dev libuv1-dev libcurl4-openssl-dev libcjson-dev libwebsockets-dev libwebsockets-evlib-uv
 libyaml-dev libcmocka-dev
 openssl ca-certificates python3 tmux wrk valgrind procps groff-base curl

@@ -49,6 +49,8 @@ struct http_req {
     bool retried_401;
     bool counts_in_flight;
     bool refused;              /* read-only refusal, reported on the next loop turn */
+    bool in_data;              /* inside on_data, i.e. inside curl's write callback */
+    bool cancelled;            /* cancelled from on_data: aborted by on_write, released by check_done */
     uv_timer_t defer;          /* used to report refusals/auth errors asynchronously */
     bool defer_open;
 };
@@ -175,9 +177,13 @@ static size_t on_write(char *ptr, size_t size, size_t nmemb, void *ud)
     http_req_t *r = ud;
     size_t n = size * nmemb;
     r->client->bytes_rx += n;
+    if (r->cancelled)
+        return 0;
     if (r->on_data) {
+        r->in_data = true;
         r->on_data(r, ptr, n, r->ud);
-        return n;
+        r->in_data = false;
+        return r->cancelled ? 0 : n; /* 0 aborts a transfer cancelled from its own callback */
     }
     if (r->resp_len + n + 1 > r->resp_cap) {
         size_t cap = r->resp_cap ? r->resp_cap : 16384;
@@ -333,6 +339,15 @@ static void req_fail_later(http_req_t *r, const char *msg)
     uv_timer_start(&r->defer, on_defer, 0, 0);
 }
 
+/* curl refuses curl_multi_add_handle from inside its own callbacks (a request started from an
+ * on_data callback, e.g. an informer re-listing on a 410 watch event): add it on the next turn. */
+static void on_defer_add(uv_timer_t *t)
+{
+    http_req_t *r = t->data;
+    if (r->easy && curl_multi_add_handle(r->client->multi, r->easy) != CURLM_OK)
+        req_fail_later(r, "cannot start the transfer");
+}
+
 static void set_tls(CURL *e, const http_endpoint_t *ep)
 {
     if (ep->insecure_skip_tls_verify) {
@@ -476,7 +491,11 @@ static void req_start(http_req_t *r)
     }
     if (r->connect_to)
         curl_easy_setopt(e, CURLOPT_CONNECT_TO, r->connect_to);
-    curl_multi_add_handle(c->multi, e);
+    CURLMcode mc = curl_multi_add_handle(c->multi, e);
+    if (mc == CURLM_RECURSIVE_API_CALL)
+        uv_timer_start(&r->defer, on_defer_add, 0, 0);
+    else if (mc != CURLM_OK)
+        req_fail_later(r, curl_multi_strerror(mc));
 }
 
 static char *dup_or_null(const char *s)
@@ -549,6 +568,17 @@ void http_cancel(http_req_t *r)
         return;
     r->on_done = NULL;
     uv_timer_stop(&r->defer);
+    if (r->in_data && r->easy) {
+        /* Called from this request's own on_data, i.e. inside curl's write callback, where curl
+         * refuses to remove the handle: on_write aborts the transfer, check_done releases it. */
+        r->cancelled = true;
+        r->on_data = NULL;
+        if (r->counts_in_flight) {
+            r->counts_in_flight = false;
+            r->client->in_flight--;
+        }
+        return;
+    }
     req_release(r);
 }
 

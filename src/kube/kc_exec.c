@@ -76,7 +76,7 @@ bool kc_parse_rfc3339(const char *s, time_t *out)
     long offset = 0;
     if (*p == 'Z' || *p == 'z') {
         p++;
-    } else if ((*p == '+' || *p == '-') && p[3] == ':') {
+    } else if ((*p == '+' || *p == '-') && strnlen(p, 6) == 6 && p[3] == ':') {
         int oh = kc_digits(p + 1, 2), om = kc_digits(p + 4, 2);
         if (oh < 0 || oh > 23 || om < 0 || om > 59)
             return false;

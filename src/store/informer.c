@@ -42,6 +42,7 @@ struct informer {
     size_t line_len, line_cap;
     bool line_overflow;
     bool got_event;       /* the current watch delivered something (resets backoff) */
+    unsigned gone_streak; /* 410s in a row without an event in between (a 410 loop backs off) */
     bool synced_edge;     /* a list just completed (informer_take_synced) */
     uv_timer_t retry;
     bool freed;
@@ -323,6 +324,24 @@ static void relist(informer_t *inf)
     start_list(inf);
 }
 
+/* 410 Gone: re-list at once, but a server that answers every fresh watch with 410 must not make
+ * us re-list in a hot loop: from the third 410 in a row without an event between, back off. */
+static void gone(informer_t *inf)
+{
+    free(inf->cont);
+    inf->cont = NULL;
+    inf->rv[0] = '\0';
+    if (++inf->gone_streak > 2) {
+        char what[160], msg[512];
+        describe_what(inf, "watch", what, sizeof what);
+        snprintf(msg, sizeof msg, "%s: 410 Gone %u times in a row (resourceVersion expired); re-listing",
+                 what, inf->gone_streak);
+        fail(inf, msg, 410, false);
+        return;
+    }
+    relist(inf);
+}
+
 static void handle_event(informer_t *inf, const char *line, size_t len)
 {
     cJSON *ev = cJSON_ParseWithLength(line, len);
@@ -347,7 +366,7 @@ static void handle_event(informer_t *inf, const char *line, size_t len)
                 inf->req = NULL;
                 http_cancel(r);
             }
-            relist(inf);
+            gone(inf);
             return;
         }
         const cJSON *m = cJSON_GetObjectItemCaseSensitive(obj, "message");
@@ -358,6 +377,7 @@ static void handle_event(informer_t *inf, const char *line, size_t len)
         return;
     }
     inf->got_event = true;
+    inf->gone_streak = 0;
     if (!strcmp(t, "ADDED") || !strcmp(t, "MODIFIED")) {
         decode_into(inf, obj);
     } else if (!strcmp(t, "DELETED")) {
@@ -433,7 +453,7 @@ static void on_watch_done(http_req_t *req, const http_result_t *res, void *ud)
     char what[160], msg[512];
     describe_what(inf, "watch", what, sizeof what);
     if (res->status == 410) {
-        relist(inf);
+        gone(inf);
         return;
     }
     if (res->error || res->status != 200) {

@@ -68,6 +68,8 @@ static void scalar(const cJSON *j, char *buf, size_t len)
         snprintf(buf, len, "%s", cJSON_IsTrue(j) ? "true" : "false");
     } else if (cJSON_IsNull(j)) {
         snprintf(buf, len, "null");
+    } else if (cJSON_IsRaw(j)) { /* our own text, e.g. "<hidden: N bytes>" */
+        snprintf(buf, len, "%s", j->valuestring);
     } else if (cJSON_IsArray(j)) {
         snprintf(buf, len, "[]");
     } else {
@@ -211,6 +213,20 @@ static void on_object(http_req_t *req, const http_result_t *res, void *ud)
         return;
     }
     view_text_clear(v);
+    if (d->kind == KIND_SECRET) {
+        /* `kubectl apply` keeps the whole Secret, values included, in this annotation: its size
+         * only, as for data. */
+        cJSON *ann = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(obj, "metadata"),
+                                                      "annotations");
+        cJSON *la = cJSON_GetObjectItemCaseSensitive(ann, "kubectl.kubernetes.io/last-applied-configuration");
+        if (la) {
+            char hidden[64];
+            snprintf(hidden, sizeof hidden, "<hidden: %zu bytes>",
+                     cJSON_IsString(la) ? strlen(la->valuestring) : (size_t)0);
+            cJSON_ReplaceItemInObjectCaseSensitive(ann, "kubectl.kubernetes.io/last-applied-configuration",
+                                                   cJSON_CreateRaw(hidden));
+        }
+    }
     render(v, obj, 0, 0, d->kind == KIND_SECRET);
     cJSON_Delete(obj);
     fetch_events(d);
