@@ -3,6 +3,7 @@
  * and dropped at once, so memory follows the objects kept, not the bytes seen. */
 #include "kdeck/informer.h"
 #include "kdeck/apierror.h"
+#include "kdeck/jsonarena.h"
 
 #include <cJSON.h>
 #include <stdio.h>
@@ -257,11 +258,12 @@ static void on_list_done(http_req_t *req, const http_result_t *res, void *ud)
         fail(inf, api_error_describe(what, res, msg, sizeof msg), res->status, res->curl_code != 0);
         return;
     }
-    cJSON *list = cJSON_ParseWithLength(res->body, res->body_len);
+    cJSON *list = json_arena_parse(res->body, res->body_len);
     const cJSON *items = list ? cJSON_GetObjectItemCaseSensitive(list, "items") : NULL;
     const cJSON *meta = list ? cJSON_GetObjectItemCaseSensitive(list, "metadata") : NULL;
     if (!list || !(cJSON_IsArray(items) || cJSON_IsNull(items) || !items) || !cJSON_IsObject(meta)) {
-        cJSON_Delete(list);
+        if (list)
+            json_arena_release(list);
         snprintf(msg, sizeof msg, "%s: the server's answer is not a valid %sList (%zu bytes)", what,
                  inf->kind->kind, res->body_len);
         fail(inf, msg, res->status, false);
@@ -280,7 +282,7 @@ static void on_list_done(http_req_t *req, const http_result_t *res, void *ud)
     const cJSON *item;
     cJSON_ArrayForEach(item, items)
         decode_into(inf, item);
-    cJSON_Delete(list);
+    json_arena_release(list);
     if (more) { /* the first page's resourceVersion is the snapshot's */
         notify(inf);
         return;
