@@ -30,7 +30,8 @@ PODAPP    := $(BUILD)/podapp
 all: kdeck $(PODAPP)
 
 $(BUILD)/kdeck: $(OBJS)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "LD $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 kdeck: $(BUILD)/kdeck
 	@[ "$(BUILD)" = build ] && cp $< $@ || true
@@ -54,11 +55,13 @@ $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS) -lcmocka
+	@echo "LD $@"
+	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS) -lcmocka
 
 $(PODAPP): tests/fixtures/podapp.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CSTD) $(WARN) $(OPT) $(SAN) -o $@ $<
+	@echo "CC $@"
+	@$(CC) $(CSTD) $(WARN) $(OPT) $(SAN) -o $@ $<
 
 # Installs the Debian packages the build and the tests need; a no-op when all are present.
 deps:
