@@ -6,7 +6,6 @@ cd "$(dirname "$0")/../.."
 ROOT=$PWD
 D=$(mktemp -d /tmp/kubectl_gate.XXXXXX)
 KS_PID=
-passed=0; failed=0
 
 cleanup() {
     if [ -n "$KS_PID" ] && kill -0 "$KS_PID" 2>/dev/null; then
@@ -18,29 +17,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ok() { echo "ok - $1"; passed=$((passed + 1)); }
-notok() { echo "not ok - $1"; failed=$((failed + 1)); [ -n "${2:-}" ] && sed 's/^/    # /' <<<"$2" | head -20; }
-
-# check NAME EXPECTED_RC REGEX -- command...   (asserts exit status and that output matches REGEX)
-check() {
-    local name=$1 want_rc=$2 re=$3; shift 4
-    local out rc
-    out=$("$@" 2>&1); rc=$?
-    if [ "$want_rc" != any ] && [ "$rc" -ne "$want_rc" ]; then
-        notok "$name" "exit $rc (wanted $want_rc): $out"; return 1
-    fi
-    if ! grep -Eq -- "$re" <<<"$out"; then
-        notok "$name" "output does not match /$re/: $out"; return 1
-    fi
-    ok "$name"
-}
-
-# wait_for DEADLINE_S CMD...: polls until CMD succeeds (no fixed sleeps)
-wait_for() {
-    local end=$((SECONDS + $1)); shift
-    while [ $SECONDS -lt $end ]; do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
-    return 1
-}
+. "$(dirname "$0")/gate_lib.sh"
 
 python3 "$ROOT/tests/kubesim/kubesim.py" --state-dir "$D/state" --seed-app --virtual >"$D/kubesim.log" 2>&1 &
 KS_PID=$!

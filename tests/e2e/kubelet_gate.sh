@@ -7,7 +7,6 @@ cd "$(dirname "$0")/../.."
 ROOT=$PWD
 D=$(mktemp -d /tmp/kubelet_gate.XXXXXX)
 KS_PID=
-passed=0; failed=0
 T0=$SECONDS
 
 cleanup() {
@@ -21,29 +20,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ok() { echo "ok - $1"; passed=$((passed + 1)); }
-notok() { echo "not ok - $1"; failed=$((failed + 1)); [ -n "${2:-}" ] && sed 's/^/    # /' <<<"$2" | head -25; }
-
-# check NAME EXPECTED_RC REGEX -- command...   (asserts exit status and that output matches REGEX)
-check() {
-    local name=$1 want_rc=$2 re=$3; shift 4
-    local out rc
-    out=$("$@" 2>&1); rc=$?
-    if [ "$want_rc" != any ] && [ "$rc" -ne "$want_rc" ]; then
-        notok "$name" "exit $rc (wanted $want_rc): $out"; return 1
-    fi
-    if ! grep -Eq -- "$re" <<<"$out"; then
-        notok "$name" "output does not match /$re/: $out"; return 1
-    fi
-    ok "$name"
-}
-
-# wait_for DEADLINE_S CMD...: polls until CMD succeeds (no fixed sleeps)
-wait_for() {
-    local end=$((SECONDS + $1)); shift
-    while [ $SECONDS -lt $end ]; do "$@" >/dev/null 2>&1 && return 0; sleep 0.2; done
-    return 1
-}
+. "$(dirname "$0")/gate_lib.sh"
 
 [ -x "${PODAPP_BIN:-build/podapp}" ] || make -s build/podapp >/dev/null 2>&1
 export PODAPP_BIN=${PODAPP_BIN:-$ROOT/build/podapp}
