@@ -103,6 +103,21 @@ EOF
 check "401: the status line says Unauthorized with the API's message" grep -q 'list pods in app: 401 Unauthorized: Unauthorized' "$T/badtoken.txt"
 check "401: the header shows an API error, not an outage" grep -q 'API error, retry in' "$T/badtoken.txt"
 
+# insecure-skip-tls-verify: connects without a CA, and the header warns in red.
+sed -E 's/certificate-authority-data: .*/insecure-skip-tls-verify: true/' "$SIM/admin.kubeconfig" > "$T/insecure.kubeconfig"
+chmod 600 "$T/insecure.kubeconfig"
+run_script insecure 120 24 --kubeconfig "$T/insecure.kubeconfig" <<EOF
+:ns
+:wait-for monitoring
+:save-display $T/insecure.txt
+:save-colors $T/insecure.colors
+:quit
+EOF
+check "insecure-skip-tls-verify: connects" grep -qE '^monitoring +Active' "$T/insecure.txt"
+check "insecure-skip-tls-verify: the header shows INSECURE TLS" grep -q 'INSECURE TLS' "$T/insecure.txt"
+col=$(sed -n 1p "$T/insecure.txt" | python3 -c 'import sys; print(sys.stdin.read().index("INSECURE"))')  # characters, not bytes
+check "insecure-skip-tls-verify: drawn as a warning (theme header.warn)" test "$(sed -n 1p "$T/insecure.colors" | cut -c$((col + 1))-$((col + 8)))" = "WWWWWWWW"
+
 # A world-readable kubeconfig is accepted with a warning.
 cp "$SIM/admin.kubeconfig" "$T/open.kubeconfig"
 chmod 644 "$T/open.kubeconfig"
