@@ -74,7 +74,6 @@ int main(int argc, char **argv)
     app_options_t o = {0};
     o.theme = cfg.theme[0] ? cfg.theme : NULL;
     o.read_only = cfg.read_only;
-    o.read_only_contexts = cfg.read_only_contexts;
     o.start_view = cfg.start_view[0] ? cfg.start_view : NULL;
     o.prometheus = cfg.prometheus_url[0] ? cfg.prometheus_url : NULL; /* --prometheus overrides */
     o.prometheus_service = cfg.prometheus_service[0] ? cfg.prometheus_service : NULL;

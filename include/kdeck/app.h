@@ -59,7 +59,6 @@ typedef struct app_options {
     const char *script;       /* KDECK_SCRIPT / --script */
     bool no_display;          /* KDECK_NO_DISPLAY=1: virtual screen, no tty */
     bool read_only;
-    const char *read_only_contexts; /* from the config file: these contexts are always read-only */
     bool all_namespaces;
     const char *start_view;   /* ":pods" by default */
     const char *prometheus;   /* --prometheus URL, or NULL (service proxy) */
@@ -144,7 +143,5 @@ view_t *view_pick_new(app_t *app, const char *title, const char *const *items, s
  * Authorization header as it stands now (false when a credential plugin is still running). */
 struct ws_client *app_ws(app_t *app);
 bool app_auth_header(app_t *app, char *buf, size_t len);
-/* Where kdeck keeps files of its own ($XDG_STATE_HOME/kdeck/SUB, mode 0700), created on demand. */
-bool app_state_dir(const char *sub, char *buf, size_t len);
 
 #endif

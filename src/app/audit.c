@@ -1,5 +1,6 @@
 /* The local audit log: one JSON line per mutating action, private to the operator. */
 #include "kdeck/audit.h"
+#include "kdeck/statedir.h"
 
 #include <cJSON.h>
 #include <errno.h>
@@ -12,45 +13,9 @@
 #include <time.h>
 #include <unistd.h>
 
-static bool state_base(char *buf, size_t len)
-{
-    const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
-    int n;
-    if (xdg && *xdg)
-        n = snprintf(buf, len, "%s", xdg);
-    else if (home && *home)
-        n = snprintf(buf, len, "%s/.local/state", home);
-    else
-        return false;
-    return n > 0 && (size_t)n < len;
-}
-
 bool audit_log_path(char *buf, size_t len)
 {
-    char base[900];
-    if (!state_base(base, sizeof base))
-        return false;
-    int n = snprintf(buf, len, "%s/kdeck/audit.log", base);
-    return n > 0 && (size_t)n < len;
-}
-
-/* mkdir -p of base (0700 for what is created) then base/kdeck at 0700. */
-static int make_dirs(char *dir)
-{
-    for (char *p = dir + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-            int e = errno;
-            *p = '/';
-            return -e;
-        }
-        *p = '/';
-    }
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-        return -errno;
-    return 0;
+    return state_path("audit.log", buf, len);
 }
 
 int audit_record(const audit_entry_t *e)
@@ -58,11 +23,9 @@ int audit_record(const audit_entry_t *e)
     char path[1024], dir[1024];
     if (!audit_log_path(path, sizeof path))
         return -ENOENT;
-    snprintf(dir, sizeof dir, "%s", path);
-    *strrchr(dir, '/') = '\0';
-    int rc = make_dirs(dir);
-    if (rc)
-        return rc;
+    if (!state_dir("", dir, sizeof dir))
+        return errno ? -errno : -EIO;
+    int rc;
 
     struct timeval tv;
     gettimeofday(&tv, NULL);

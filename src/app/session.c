@@ -44,10 +44,8 @@ bool app_session_open(app_t *app, const char *context, const char *ns, char *err
     snprintf(s->user_agent, sizeof s->user_agent, "kdeck/%s", KDECK_VERSION);
     s->ep = kube_endpoint(t, s->user_agent);
     /* A context listed in the config's read_only_contexts is read-only whatever the flags say. */
-    kdeck_config_t ro = {0};
-    snprintf(ro.read_only_contexts, sizeof ro.read_only_contexts, "%s",
-             app->opts.read_only_contexts ? app->opts.read_only_contexts : "");
-    s->read_only = app->opts.read_only || config_context_read_only(&ro, t->context);
+    s->read_only = app->opts.read_only ||
+                   (app->opts.config && config_context_read_only(app->opts.config, t->context));
     s->http = kube_client_new(&app->loop, t, &s->ep, s->read_only, &s->auth);
     if (!s->http) {
         kube_target_free(t);
@@ -204,32 +202,6 @@ bool app_auth_header(app_t *app, char *buf, size_t len)
         return true;
     const http_auth_t *h = kube_auth_hooks(s->auth);
     return h->header(h->ud, buf, len) == 0;
-}
-
-bool app_state_dir(const char *sub, char *buf, size_t len)
-{
-    const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
-    char base[900];
-    if (xdg && *xdg)
-        snprintf(base, sizeof base, "%s", xdg);
-    else if (home && *home)
-        snprintf(base, sizeof base, "%s/.local/state", home);
-    else
-        return false;
-    /* mkdir -p with 0700 for kdeck's own directories: logs and drafts may hold secrets. */
-    char path[1024];
-    snprintf(path, sizeof path, "%s/kdeck/%s", base, sub);
-    for (char *p = path + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        mkdir(path, strncmp(path, base, strlen(path)) == 0 ? 0755 : 0700);
-        *p = '/';
-    }
-    if (mkdir(path, 0700) != 0 && errno != EEXIST)
-        return false;
-    snprintf(buf, len, "%s", path);
-    return true;
 }
 
 bool app_switch_context(app_t *app, const char *context)

@@ -378,15 +378,19 @@ void kj_selector(kb_t *b, const cJSON *ls, ksel_t *sel, const char *ctx)
 	sel->n = (uint16_t)n;
 }
 
+int kj_count(const cJSON *arr)
+{
+	int count = arr ? cJSON_GetArraySize(arr) : 0;
+	return count > UINT16_MAX ? UINT16_MAX : count;
+}
+
 const kobj_container_t *kj_containers(kb_t *b, const cJSON *spec, uint16_t *n, const char *ctx)
 {
 	const cJSON *arr = kj_arr(b, spec, "containers", ctx, 0);
-	int count = arr ? cJSON_GetArraySize(arr) : 0;
+	int count = kj_count(arr);
 	*n = 0;
 	if (count <= 0)
 		return NULL;
-	if (count > UINT16_MAX)
-		count = UINT16_MAX;
 	kobj_container_t *c = KB_NEW(b, kobj_container_t, count);
 	int i = 0;
 	const cJSON *it;

@@ -51,6 +51,8 @@ int64_t kj_int(kb_t *b, const cJSON *o, const char *key, int64_t dflt, const cha
 int32_t kj_i32(kb_t *b, const cJSON *o, const char *key, int32_t dflt, const char *ctx, int idx);
 bool kj_bool(kb_t *b, const cJSON *o, const char *key, const char *ctx, int idx);
 int64_t kj_time(kb_t *b, const cJSON *o, const char *key, const char *ctx, int idx);
+/* Elements of a JSON array to decode, clamped to what a uint16_t count can hold (0 for NULL). */
+int kj_count(const cJSON *arr);
 /* Is the member there and not null? (kj_int also takes "3": pre-1.0 servers.) */
 bool kj_present(const cJSON *o, const char *key);
 

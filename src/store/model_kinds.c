@@ -134,12 +134,10 @@ void kdec_workload(kb_t *b, kobj_t *o, const cJSON *obj)
 
 static const kobj_port_t *decode_ports(kb_t *b, const cJSON *arr, uint16_t *n, const char *ctx)
 {
-	int count = arr ? cJSON_GetArraySize(arr) : 0;
+	int count = kj_count(arr);
 	*n = 0;
 	if (count <= 0)
 		return NULL;
-	if (count > UINT16_MAX)
-		count = UINT16_MAX;
 	kobj_port_t *p = KB_NEW(b, kobj_port_t, count);
 	int i = 0;
 	const cJSON *it;
@@ -160,12 +158,10 @@ static const kobj_port_t *decode_ports(kb_t *b, const cJSON *arr, uint16_t *n, c
 
 static const char *const *decode_strings(kb_t *b, const cJSON *arr, const char *field, uint16_t *n)
 {
-	int count = arr ? cJSON_GetArraySize(arr) : 0;
+	int count = kj_count(arr);
 	*n = 0;
 	if (count <= 0)
 		return NULL;
-	if (count > UINT16_MAX)
-		count = UINT16_MAX;
 	const char **v = KB_NEW(b, const char *, count);
 	int k = 0;
 	const cJSON *it;
@@ -186,12 +182,10 @@ static const char *const *decode_lb(kb_t *b, const cJSON *st, uint16_t *n)
 {
 	const cJSON *lb = kj_obj(b, st, "loadBalancer", "status", 0);
 	const cJSON *ing = kj_arr(b, lb, "ingress", "status.loadBalancer", 0);
-	int count = ing ? cJSON_GetArraySize(ing) : 0;
+	int count = kj_count(ing);
 	*n = 0;
 	if (count <= 0)
 		return NULL;
-	if (count > UINT16_MAX)
-		count = UINT16_MAX;
 	const char **v = KB_NEW(b, const char *, count);
 	int k = 0;
 	const cJSON *it;

@@ -6,6 +6,7 @@
 #include "kdeck/logstream.h"
 #include "kdeck/ringbuf.h"
 #include "kdeck/screen.h"
+#include "kdeck/statedir.h"
 #include "kdeck/strutil.h"
 #include "kdeck/theme.h"
 
@@ -373,7 +374,7 @@ static bool find_match(logview_t *lv, size_t from, int dir)
 static void save(logview_t *lv)
 {
     char dir[1024], path[1300], stamp[32];
-    if (!app_state_dir("logs", dir, sizeof dir)) {
+    if (!state_dir("logs", dir, sizeof dir)) {
         app_error(lv->app, "cannot create the log directory under $XDG_STATE_HOME/kdeck");
         return;
     }
