@@ -51,7 +51,13 @@
     X(METRICS,     "metrics",      0, "metrics panels of the app (deployment, service, pod); :metrics for all") \
     X(RANGE_NEXT,  "range-longer", 0, "metrics: a longer time range (5m, 15m, 1h, 6h, 24h)") \
     X(RANGE_PREV,  "range-shorter", 0, "metrics: a shorter time range") \
-    X(REFRESH,     "refresh",      0, "metrics: query Prometheus again now")
+    X(REFRESH,     "refresh",      0, "metrics: query Prometheus again now") \
+    X(NEW,         "new",          ACT_MUTATES, "new deployment: open the descriptor form") \
+    X(EDIT,        "edit",         ACT_MUTATES, "edit the deployment in the descriptor form") \
+    X(ROLLOUT,     "rollout",      0, "blue/green rollout of the deployment (its rollout view when one runs)") \
+    X(HISTORY,     "history",      0, "rollout history of the app") \
+    X(ABORT,       "abort",        ACT_MUTATES, "rollout: abort and revert to the old version") \
+    X(UNDO,        "undo",         ACT_MUTATES, "rollout: roll back to the previous version")
 
 typedef enum {
 #define X(id, name, flags, desc) ACT_##id,
@@ -63,7 +69,8 @@ typedef enum {
 enum { ACT_MUTATES = 1 };
 
 /* Where a binding applies. A view asks its own context first, then KEYCTX_GLOBAL. */
-typedef enum { KEYCTX_GLOBAL, KEYCTX_TABLE, KEYCTX_TEXT, KEYCTX_HELP, KEYCTX_LOGS, KEYCTX_METRICS, KEYCTX_COUNT } keyctx_t;
+typedef enum { KEYCTX_GLOBAL, KEYCTX_TABLE, KEYCTX_TEXT, KEYCTX_HELP, KEYCTX_LOGS, KEYCTX_METRICS,
+               KEYCTX_FORM, KEYCTX_ROLLOUT, KEYCTX_COUNT } keyctx_t;
 
 typedef struct keybinding {
     keyctx_t ctx;

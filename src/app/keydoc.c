@@ -7,7 +7,7 @@
 static const char *const context_names[KEYCTX_COUNT] = {
     [KEYCTX_GLOBAL] = "Everywhere", [KEYCTX_TABLE] = "Tables (pods, deployments, ...)",
     [KEYCTX_TEXT] = "Text views (describe, help)", [KEYCTX_HELP] = "Help",
-    [KEYCTX_LOGS] = "Log panes", [KEYCTX_METRICS] = "Metrics panels",
+    [KEYCTX_LOGS] = "Log panes", [KEYCTX_METRICS] = "Metrics panels", [KEYCTX_FORM] = "Descriptor form", [KEYCTX_ROLLOUT] = "Rollout view",
 };
 
 void keydoc_print(FILE *out)

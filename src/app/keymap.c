@@ -53,6 +53,16 @@ static const keybinding_t bindings[] = {
     { KEYCTX_TABLE,  's',           ACT_SHELL },
     { KEYCTX_TABLE,  'L',           ACT_LOGS_BESIDE },
     { KEYCTX_TABLE,  'm',           ACT_METRICS },
+    { KEYCTX_TABLE,  'n',           ACT_NEW },
+    { KEYCTX_TABLE,  'e',           ACT_EDIT },
+    { KEYCTX_TABLE,  'r',           ACT_ROLLOUT },
+    { KEYCTX_TABLE,  'H',           ACT_HISTORY },
+    /* form bindings (KEYCTX_FORM) */
+    /* rollout view bindings */
+    { KEYCTX_ROLLOUT, 'a',          ACT_ABORT },
+    { KEYCTX_ROLLOUT, 'u',          ACT_UNDO },
+    { KEYCTX_ROLLOUT, 'H',          ACT_HISTORY },
+    { KEYCTX_ROLLOUT, 'l',          ACT_LOGS },
     { KEYCTX_METRICS, 't',          ACT_RANGE_NEXT },
     { KEYCTX_METRICS, '+',          ACT_RANGE_NEXT },
     { KEYCTX_METRICS, 'T',          ACT_RANGE_PREV },

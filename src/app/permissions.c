@@ -10,6 +10,10 @@
 /* The permission each cluster-changing action needs. */
 static const struct { action_t action; const char *verb, *group, *resource; } needs[] = {
     { ACT_SHELL, "create", "", "pods/exec" },
+    { ACT_NEW, "create", "apps", "deployments" },
+    { ACT_EDIT, "update", "apps", "deployments" },
+    { ACT_ABORT, "update", "", "services" },
+    { ACT_UNDO, "update", "", "services" },
 };
 
 typedef struct rbac_entry {

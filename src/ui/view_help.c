@@ -8,7 +8,7 @@
 
 static const char *const context_titles[KEYCTX_COUNT] = {
     [KEYCTX_GLOBAL] = "Everywhere", [KEYCTX_TABLE] = "Tables", [KEYCTX_TEXT] = "Text views (describe, help)",
-    [KEYCTX_HELP] = "Help", [KEYCTX_LOGS] = "Log panes", [KEYCTX_METRICS] = "Metrics panels",
+    [KEYCTX_HELP] = "Help", [KEYCTX_LOGS] = "Log panes", [KEYCTX_METRICS] = "Metrics panels", [KEYCTX_FORM] = "Descriptor form", [KEYCTX_ROLLOUT] = "Rollout view",
 };
 
 static void add_context(view_t *v, keyctx_t ctx, bool read_only)
