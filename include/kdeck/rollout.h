@@ -84,8 +84,17 @@ typedef struct ro_state {
                                     * (the engine must know whether it happened); late answers to
                                     * polling actions (READY, HEALTH, ANALYZE) are ignored. */
     char reason[RO_TEXT_MAX];      /* why it failed / was aborted, "" otherwise */
-    char failed_step[16];          /* step name where it failed, "" otherwise */
+    char failed_step[16];          /* step name where it failed (or was aborted), "" otherwise */
+    /* ---- appended: engine bookkeeping. Not recorded: ro_resume() starts them afresh. ---- */
+    int error_count;               /* API errors on the revert (or the finish's scale-down) so
+                                    * far; the engine gives up after RO_MAX_ERRORS */
+    unsigned round_pending;        /* bake: answers still due this round, bit (1u << action kind) */
+    int ready_n, ready_m;          /* last readiness seen (-1: none yet), to log changes only */
+    char last_problem[RO_TEXT_MAX];/* last failing health/analysis answer, for the reason */
 } ro_state_t;
+
+#define RO_SWITCH_RETRIES 3        /* 409s on the switch retried; one more fails the rollout */
+#define RO_MAX_ERRORS 5            /* API errors on the revert before it is "revert incomplete" */
 
 /* ---- events in ---- */
 
@@ -97,7 +106,8 @@ typedef enum ro_event_kind {
     RO_EV_JOB_FAILED,       /* migration Job Failed: text = reason */
     RO_EV_APPLIED,          /* new Deployment created or replaced */
     RO_EV_READY,            /* ready/desired replicas of the new Deployment (n, m) */
-    RO_EV_HEALTH,           /* one round over every new pod: ok, else text = "pod P: 503" */
+    RO_EV_HEALTH,           /* one round over every new pod: ok, else text = the first failure,
+                             * "pod P: health check 503" (the reason adds " after N s") */
     RO_EV_ANALYSIS,         /* one round of analysis queries: ok, else text = "name: 0.3 > 0.05" */
     RO_EV_SWITCHED,         /* selector now points where the last RO_ACT_SWITCH asked */
     RO_EV_SWITCH_CONFLICT,  /* 409 on the switch PATCH (resourceVersion moved) */
@@ -126,7 +136,7 @@ typedef enum ro_action_kind {
     RO_ACT_APPLY,           /* create/replace Deployment <app>-<slot> (slot = to_slot) → APPLIED */
     RO_ACT_CHECK_READY,     /* read the new Deployment's ready replicas → READY */
     RO_ACT_HEALTH,          /* health-check every new pod once → HEALTH */
-    RO_ACT_ANALYZE,         /* run the analysis queries of `phase` once → ANALYSIS */
+    RO_ACT_ANALYZE,         /* run the analysis queries of `phase` once (slot = to_slot) → ANALYSIS */
     RO_ACT_SWITCH,          /* PATCH Service selector slot=<slot> with RV precondition → SWITCHED */
     RO_ACT_DELETE,          /* delete Deployment of `slot` → DELETED */
     RO_ACT_SCALE_DOWN,      /* scale Deployment of `slot` (from_slot, "" = <app>) to 0 → SCALED_DOWN */
@@ -147,7 +157,8 @@ typedef struct ro_actions {
     size_t n;
 } ro_actions_t;
 
-/* ---- the engine ---- */
+/* ---- the engine ----
+ * Every entry point overwrites *out (out->n starts at 0); perform the actions in order. */
 
 /* Fills the plan's defaults (see ro_plan_t) for values <= 0 (bake and scale-down: < 0). */
 void ro_plan_defaults(ro_plan_t *p);
@@ -157,16 +168,26 @@ void ro_plan_defaults(ro_plan_t *p);
 void ro_start(ro_state_t *s, const char *app, const char *ns, const char *version,
               const char *from_version, const char *from_slot, const char *who,
               const ro_plan_t *plan, int64_t now_ms, ro_actions_t *out);
-/* A recorded state picked up by a new driver (after a crash): re-issues the current step's
- * actions (a finished rollout emits DONE). */
+/* A recorded state picked up by a new driver (after a crash; the driver holds the Lease again):
+ * re-issues the current step's actions — waits (migrate, ready, health, analysis) get their whole
+ * timeout again, a bake whose window ended meanwhile proceeds to the finish. Phase REVERTING
+ * continues the revert; abort_requested set (data.abort read by the driver) reverts; a FAILED
+ * "revert incomplete" state (switched or new_created still set) retries the revert; any other
+ * finished rollout emits DONE only.
+ * To abort a recorded rollout whose driver is gone: set abort_requested and reason, then
+ * ro_resume() — or ro_abort() on the parsed state, then ro_resume() when it started nothing
+ * (s->awaiting still -1: refused, already reverting, or finished). */
 void ro_resume(ro_state_t *s, int64_t now_ms, ro_actions_t *out);
 /* Asks to stop: before the switch the new slot is deleted, after it the selector flips back
- * first. A finished rollout is left alone. */
+ * first. With LOCK, APPLY or SWITCH in flight it waits for the answer (and reverts then). Once
+ * the finish's scale-down is due it is refused (logged: use undo). A finished or reverting
+ * rollout is left alone. reason "" = "aborted by the operator". */
 void ro_abort(ro_state_t *s, const char *reason, int64_t now_ms, ro_actions_t *out);
 /* Everything else. Events that do not fit the current step are ignored (logged). */
 void ro_handle(ro_state_t *s, const ro_event_t *ev, ro_actions_t *out);
 
-/* True once the phase is SUCCEEDED, FAILED or ABORTED. */
+/* True once the phase is SUCCEEDED, FAILED or ABORTED and RELEASE (if any) has answered. The
+ * final phase is recorded (SAVE) just before RELEASE, which writes the history entry from it. */
 bool ro_finished(const ro_state_t *s);
 
 /* ---- names and the recorded form ---- */
@@ -182,5 +203,10 @@ const char *ro_other_slot(const char *slot);
  * message) when a required field is missing or has the wrong type. */
 cJSON *ro_state_to_json(const ro_state_t *s);
 bool ro_state_from_json(const cJSON *json, ro_state_t *s, char *err, size_t errlen);
+
+/* Recorded times: RFC 3339 UTC with milliseconds ("2026-05-01T10:00:00.250Z"); 0 gives "". */
+void ro_time_format(int64_t ms, char *buf, size_t len);
+/* Any RFC 3339 time (fraction and offset optional) to Unix ms; false when malformed. */
+bool ro_time_parse(const char *s, int64_t *ms);
 
 #endif

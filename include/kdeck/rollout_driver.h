@@ -29,6 +29,8 @@ typedef enum ro_op {
     RO_OP_RESUME,   /* take over a recorded rollout whose driver is gone and complete it */
     RO_OP_ABORT,    /* revert a recorded rollout: ask its live driver, or take over and revert */
     RO_OP_UNDO,     /* roll back to the previous version (the recorded previous descriptor) */
+    RO_OP_FOLLOW,   /* read-only: follow the recorded rollout until it finishes (status --wait);
+                     * on_done with its result, or 1 when its driver is gone mid-way */
 } ro_op_t;
 
 typedef struct ro_driver ro_driver_t;
@@ -50,6 +52,11 @@ typedef struct ro_driver_opts {
     void (*on_change)(void *ud, const ro_state_t *s);
     void (*on_log)(void *ud, const char *line);
     void (*on_done)(void *ud, const ro_state_t *s, int exit_status, const char *message);
+    /* Optional, for an audit log: each change the driver makes to the cluster — verb (create,
+     * update, patch, delete), object ("deployments/NS/NAME") and result ("201 Created",
+     * "409 Conflict: ..."). Lease renewals and the record's progress updates are not reported;
+     * taking and releasing the Lease and the record's first write are. */
+    void (*on_write)(void *ud, const char *verb, const char *object, const char *result);
     void *ud;
 } ro_driver_opts_t;
 
@@ -80,8 +87,28 @@ typedef struct ro_record {
     char abort_request[RO_TEXT_MAX];  /* data.abort: a pending abort request, "" if none */
 } ro_record_t;
 
-/* Parses ConfigMap kdeck-rollout-<app>. false with err when it is not one. */
+/* Parses ConfigMap kdeck-rollout-<app>. false with err when it is not one, or when a key holds
+ * garbage (the message names it: "data.history: not valid JSON (at byte 12)"). A ConfigMap
+ * without data (or without data.state) gives has_state false. r needs ro_record_free() after
+ * true; after false nothing is held. */
 bool ro_record_parse(const cJSON *configmap, ro_record_t *r, char *err, size_t errlen);
 void ro_record_free(ro_record_t *r);
+
+/* ---- writing the record (pure helpers for the driver) ---- */
+
+/* The history entry of a finished rollout (result = its phase name). */
+void ro_history_entry_from_state(const ro_state_t *s, ro_history_entry_t *e);
+/* {id, version, fromVersion, who, result, reason, startedAt, finishedAt} */
+cJSON *ro_history_entry_to_json(const ro_history_entry_t *e);
+/* Back; `where` names the entry in err ("data.history[3]"). */
+bool ro_history_entry_from_json(const cJSON *j, ro_history_entry_t *e, const char *where,
+                                char *err, size_t errlen);
+/* The new data.history text: e first, then the entries of history_json (NULL, "" or garbage: none)
+ * except one with e's id (so a repeated RELEASE records once), at most RO_HISTORY_MAX.
+ * malloc'd; NULL when out of memory. */
+char *ro_history_add(const char *history_json, const ro_history_entry_t *e);
+/* The new data.log text: log (NULL = "") plus one line (cut at a newline), the last RO_LOG_MAX
+ * lines, '\n'-separated without a trailing newline. malloc'd; NULL when out of memory. */
+char *ro_log_append(const char *log, const char *line);
 
 #endif
