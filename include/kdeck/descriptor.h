@@ -255,6 +255,8 @@ cJSON *descriptor_hpa(const descriptor_t *d, const char *slot);
 cJSON *descriptor_migration_job(const descriptor_t *d);
 /* <app>-migrate-<version> as a DNS-1123 label (lowercase, other characters → '-', ≤63). */
 char *descriptor_job_name(const descriptor_t *d);
+/* The same into buf (≤63 characters + NUL), without allocating: the rollout engine names it. */
+void descriptor_job_name_buf(const char *app, const char *version, char *buf, size_t len);
 /* A v1 List of the objects in apply order: Job (if any), Deployment, Service, Ingress, HPA. */
 cJSON *descriptor_objects(const descriptor_t *d, const char *slot);
 

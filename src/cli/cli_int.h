@@ -21,6 +21,7 @@ enum {
 
 int cli_descriptor_main(int argc, char **argv, const cli_conn_t *conn);
 int cli_apply_main(int argc, char **argv, const cli_conn_t *conn);
+int cli_rollout_main(int argc, char **argv, const cli_conn_t *conn);
 
 /* "/apis/apps/v1/namespaces/NS/deployments" (+ "/NAME" when name) for the kinds a descriptor
  * makes; NULL for another kind. */

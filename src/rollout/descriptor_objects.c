@@ -362,27 +362,34 @@ cJSON *descriptor_hpa(const descriptor_t *d, const char *slot)
     return o;
 }
 
+void descriptor_job_name_buf(const char *app, const char *version, char *buf, size_t len)
+{
+    if (!len)
+        return;
+    /* DNS-1123 label: the name is also the pods' job-name label value and their hostname prefix. */
+    size_t o = 0, max = len - 1 < 63 ? len - 1 : 63;
+    const char *parts[3] = { app ? app : "", "-migrate-", version ? version : "" };
+    for (int p = 0; p < 3; p++)
+        for (const char *r = parts[p]; *r && o < max; r++) {
+            char c = (char)tolower((unsigned char)*r);
+            if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
+                c = '-';
+            if (c == '-' && (o == 0 || buf[o - 1] == '-'))
+                continue;
+            buf[o++] = c;
+        }
+    while (o > 0 && buf[o - 1] == '-')
+        o--;
+    buf[o] = '\0';
+}
+
 char *descriptor_job_name(const descriptor_t *d)
 {
     if (!d || !d->name)
         return NULL;
-    char *raw = join(d->name, "-migrate-", d->version ? d->version : "");
-    if (!raw)
-        return NULL;
-    /* DNS-1123 label: the name is also the pods' job-name label value and their hostname prefix. */
-    size_t o = 0;
-    for (size_t i = 0; raw[i] && o < 63; i++) {
-        char c = (char)tolower((unsigned char)raw[i]);
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
-            c = '-';
-        if (c == '-' && (o == 0 || raw[o - 1] == '-'))
-            continue;
-        raw[o++] = c;
-    }
-    while (o > 0 && raw[o - 1] == '-')
-        o--;
-    raw[o] = '\0';
-    return raw;
+    char buf[64];
+    descriptor_job_name_buf(d->name, d->version, buf, sizeof buf);
+    return strdup(buf);
 }
 
 cJSON *descriptor_migration_job(const descriptor_t *d)

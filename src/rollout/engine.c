@@ -6,6 +6,8 @@
  * ready pods. Every step change emits SAVE, so the recorded state is always resumable. */
 #include "kdeck/rollout.h"
 
+#include "kdeck/descriptor.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -74,6 +76,17 @@ bool ro_finished(const ro_state_t *s)
     /* a final phase with the Lease release still in flight is not finished yet */
     return (s->phase == RO_PHASE_SUCCEEDED || s->phase == RO_PHASE_FAILED ||
             s->phase == RO_PHASE_ABORTED) && s->awaiting != RO_ACT_RELEASE;
+}
+
+/* The migration Job's name as the driver creates it (descriptor_job_name's rule); returned by value
+ * so it can sit inside a printf call. */
+typedef struct { char s[64]; } job_name_t;
+
+static job_name_t job_name(const ro_state_t *s)
+{
+    job_name_t n;
+    descriptor_job_name_buf(s->app, s->version, n.s, sizeof n.s);
+    return n;
 }
 
 /* ---- actions out ----------------------------------------------------------------------------- */
@@ -258,8 +271,8 @@ static void start_step(ro_state_t *s, ro_step_t step, bool resumed, int64_t now,
         return;
     case RO_STEP_MIGRATE:
         s->deadline_ms = now + (int64_t)p->migrate_timeout_s * 1000;
-        emit_log(out, "migrate: %s Job %s-migrate-%s (timeout %d s)",
-                 resumed ? "following" : "creating", s->app, s->version, p->migrate_timeout_s);
+        emit_log(out, "migrate: %s Job %s (timeout %d s)", resumed ? "following" : "creating",
+                 job_name(s).s, p->migrate_timeout_s);
         emit(out, RO_ACT_SAVE);
         emit(out, RO_ACT_CREATE_JOB);
         s->awaiting = RO_ACT_CREATE_JOB;
@@ -630,8 +643,8 @@ static void on_tick_running(ro_state_t *s, int64_t now, ro_actions_t *out)
     switch (s->step) {
     case RO_STEP_MIGRATE:
         if (now >= s->deadline_ms)
-            fail(s, now, out, "migration Job %s-migrate-%s not complete after %d s", s->app,
-                 s->version, s->plan.migrate_timeout_s);
+            fail(s, now, out, "migration Job %s not complete after %d s",
+                 job_name(s).s, s->plan.migrate_timeout_s);
         return;
     case RO_STEP_DEPLOY:
         if (s->awaiting == RO_ACT_APPLY)
@@ -776,14 +789,14 @@ static void handle_running(ro_state_t *s, const ro_event_t *ev, ro_actions_t *ou
     case RO_EV_JOB_DONE:
         if (s->step != RO_STEP_MIGRATE)
             break;
-        emit_log(out, "migrate: Job %s-migrate-%s complete", s->app, s->version);
+        emit_log(out, "migrate: Job %s complete", job_name(s).s);
         complete_step(s, now);
         advance(s, now, out);
         return;
     case RO_EV_JOB_FAILED:
         if (s->step != RO_STEP_MIGRATE)
             break;
-        fail(s, now, out, "migration Job %s-migrate-%s failed: %s", s->app, s->version,
+        fail(s, now, out, "migration Job %s failed: %s", job_name(s).s,
              *text_of(ev) ? text_of(ev) : "Failed");
         return;
     case RO_EV_APPLIED:
