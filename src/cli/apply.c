@@ -14,6 +14,7 @@
 #include "cli_int.h"
 
 #include "kdeck/apierror.h"
+#include "kdeck/apply_plan.h"
 #include "kdeck/audit.h"
 #include "kdeck/descriptor.h"
 #include "kdeck/textdiff.h"
@@ -56,12 +57,6 @@ static const char *jstr(const cJSON *o, const char *k)
 {
     const cJSON *v = jget(o, k);
     return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-static long jlong(const cJSON *o, const char *k, long dflt)
-{
-    const cJSON *v = jget(o, k);
-    return cJSON_IsNumber(v) ? (long)v->valuedouble : dflt;
 }
 
 static void usage(FILE *f)
@@ -125,13 +120,16 @@ static void header(const apply_t *a, const obj_t *o, const char *what)
 }
 
 /* The API's field causes of a 422 (details.causes), one per line. */
-static void print_causes(const kube_resp_t *r)
+static void print_causes(const char *kind, const kube_resp_t *r)
 {
     cJSON *st = cJSON_ParseWithLength(r->body, r->body_len);
     const cJSON *cause;
     cJSON_ArrayForEach(cause, jget(jget(st, "details"), "causes")) {
         const char *field = jstr(cause, "field"), *msg = jstr(cause, "message");
-        fprintf(stderr, "  %s: %s\n", field ? field : "(object)", msg ? msg : "invalid");
+        char dpath[300];
+        bool mapped = apply_cause_path(kind, field, dpath, sizeof dpath);
+        fprintf(stderr, "  %s: %s%s%s%s\n", field ? field : "(object)", msg ? msg : "invalid",
+                mapped ? " (descriptor: " : "", mapped ? dpath : "", mapped ? ")" : "");
     }
     cJSON_Delete(st);
 }
@@ -139,7 +137,7 @@ static void print_causes(const kube_resp_t *r)
 static void audit(const apply_t *a, const char *verb, const obj_t *o, const kube_resp_t *r)
 {
     char object[400], result[700];
-    snprintf(object, sizeof object, "%s/%s/%s", cli_resource_name(o->kind), a->ns, o->name);
+    snprintf(object, sizeof object, "%s/%s/%s", apply_resource_name(o->kind), a->ns, o->name);
     if (r->refused) {
         snprintf(result, sizeof result, "refused: %s", r->error);
     } else if (r->status >= 200 && r->status < 300) {
@@ -157,59 +155,6 @@ static void audit(const apply_t *a, const char *verb, const obj_t *o, const kube
         fprintf(stderr, "kdeck: warning: cannot write the audit log: %s\n", strerror(-rc));
 }
 
-/* ---- the update body: live object with the desired fields merged in ----
- * Keys the desired object has take its values (objects merged key by key, arrays of the same
- * length item by item, anything else replaced). Keys only the live object has are kept when they
- * are server-populated — textdiff_live_prepare() drops them, so the diff does not show them — and
- * removed otherwise: what the diff shows as removed is removed. metadata.resourceVersion is kept,
- * which makes the PUT conditional. */
-static cJSON *merge(const cJSON *live, const cJSON *prep, const cJSON *want)
-{
-    if (cJSON_IsObject(want) && cJSON_IsObject(live)) {
-        cJSON *out = cJSON_CreateObject();
-        if (!out)
-            return NULL;
-        const cJSON *k;
-        cJSON_ArrayForEach(k, want) {
-            cJSON *m = merge(jget(live, k->string), prep ? jget(prep, k->string) : NULL, k);
-            if (!m) {
-                cJSON_Delete(out);
-                return NULL;
-            }
-            cJSON_AddItemToObject(out, k->string, m);
-        }
-        cJSON_ArrayForEach(k, live) {
-            if (jget(want, k->string) || (prep && jget(prep, k->string)))
-                continue;
-            cJSON *m = cJSON_Duplicate(k, true);
-            if (!m) {
-                cJSON_Delete(out);
-                return NULL;
-            }
-            cJSON_AddItemToObject(out, k->string, m);
-        }
-        return out;
-    }
-    int n = cJSON_GetArraySize(want);
-    if (cJSON_IsArray(want) && cJSON_IsArray(live) && cJSON_GetArraySize(live) == n) {
-        bool prep_ok = cJSON_IsArray(prep) && cJSON_GetArraySize(prep) == n;
-        cJSON *out = cJSON_CreateArray();
-        if (!out)
-            return NULL;
-        for (int i = 0; i < n; i++) {
-            cJSON *m = merge(cJSON_GetArrayItem(live, i), prep_ok ? cJSON_GetArrayItem(prep, i) : NULL,
-                             cJSON_GetArrayItem(want, i));
-            if (!m) {
-                cJSON_Delete(out);
-                return NULL;
-            }
-            cJSON_AddItemToArray(out, m);
-        }
-        return out;
-    }
-    return cJSON_Duplicate(want, true);
-}
-
 /* ---- steps ---- */
 
 static int fetch_live(apply_t *a, const cJSON *list)
@@ -224,18 +169,18 @@ static int fetch_live(apply_t *a, const cJSON *list)
         o->kind = jstr(it, "kind");
         o->name = jstr(jget(it, "metadata"), "name");
         if (!o->kind || !o->name ||
-            !cli_object_path(jstr(it, "apiVersion"), o->kind, a->ns, NULL, o->coll, sizeof o->coll)) {
+            !apply_object_path(o->kind, a->ns, NULL, o->coll, sizeof o->coll)) {
             fprintf(stderr, "kdeck: cannot apply a %s\n", o->kind ? o->kind : "nameless object");
             return CLI_FAIL;
         }
-        cli_object_path(NULL, o->kind, a->ns, o->name, o->path, sizeof o->path);
+        apply_object_path(o->kind, a->ns, o->name, o->path, sizeof o->path);
         int rc = cli_get_json(a->c, o->path, true, &o->live, err, sizeof err);
         if (rc != CLI_OK) {
             fprintf(stderr, "kdeck: %s\n", err);
             return rc;
         }
         if (!strcmp(o->kind, "Job") && o->live) {
-            o->changed = false;   /* a Job is run once per version, never updated */
+            o->changed = apply_object_changed(o->kind, o->live, NULL);
             continue;
         }
         o->diff = textdiff_objects(o->desired, o->live, 3);
@@ -243,48 +188,19 @@ static int fetch_live(apply_t *a, const cJSON *list)
             fprintf(stderr, "kdeck: out of memory\n");
             return CLI_FAIL;
         }
-        o->changed = !o->live || o->diff->n_hunks > 0;
+        o->changed = apply_object_changed(o->kind, o->live, o->diff);
     }
     return CLI_OK;
-}
-
-/* "Complete", "Failed" or NULL (still running) from a Job's conditions; *msg its message. */
-static const char *job_state(const cJSON *job, const char **msg)
-{
-    const cJSON *cond;
-    *msg = NULL;
-    cJSON_ArrayForEach(cond, jget(jget(job, "status"), "conditions")) {
-        const char *type = jstr(cond, "type"), *st = jstr(cond, "status");
-        if (!type || !st || strcmp(st, "True"))
-            continue;
-        if (!strcmp(type, "Complete") || !strcmp(type, "Failed")) {
-            *msg = jstr(cond, "message") ? jstr(cond, "message") : jstr(cond, "reason");
-            return type;
-        }
-    }
-    return NULL;
 }
 
 static void print_diffs(apply_t *a)
 {
     for (size_t i = 0; i < a->n; i++) {
         obj_t *o = &a->objs[i];
-        if (!strcmp(o->kind, "Job") && o->live) {
-            const char *msg, *state = job_state(o->live, &msg);
-            header(a, o, state && !strcmp(state, "Complete") ? "exists, completed (not run again)"
-                         : state ? "exists, failed" : "exists, running");
+        char what[80];
+        header(a, o, apply_object_summary(o->kind, o->live, o->diff, what, sizeof what));
+        if ((!strcmp(o->kind, "Job") && o->live) || !o->changed)
             continue;
-        }
-        if (!o->live) {
-            header(a, o, "will be created");
-        } else if (o->changed) {
-            char what[80];
-            snprintf(what, sizeof what, "will be updated (+%zu -%zu)", o->diff->added, o->diff->removed);
-            header(a, o, what);
-        } else {
-            header(a, o, "unchanged");
-            continue;
-        }
         printf("%s--- live%s\n%s+++ desired%s\n", a->color ? C_RED : "", a->color ? C_RESET : "",
                a->color ? C_GREEN : "", a->color ? C_RESET : "");
         print_diff(a, o->diff);
@@ -298,9 +214,8 @@ static void explain_conflict(apply_t *a, obj_t *o)
     char err[1500];
     cJSON *now = NULL;
     const char *old_rv = jstr(jget(o->live, "metadata"), "resourceVersion");
-    fprintf(stderr, "kdeck: conflict: %s %s/%s was changed on the server after kdeck read it "
-            "(resourceVersion %s); nothing of it was overwritten.\n", o->kind, a->ns, o->name,
-            old_rv ? old_rv : "?");
+    char text[700];
+    fprintf(stderr, "kdeck: %s\n", apply_conflict_text(o->kind, a->ns, o->name, o->live, text, sizeof text));
     if (cli_get_json(a->c, o->path, true, &now, err, sizeof err) != CLI_OK) {
         fprintf(stderr, "kdeck: %s\n", err);
         return;
@@ -309,9 +224,7 @@ static void explain_conflict(apply_t *a, obj_t *o)
         fprintf(stderr, "It has been deleted meanwhile.\n");
         return;
     }
-    cJSON *before = textdiff_live_prepare(o->live, o->desired), *after = textdiff_live_prepare(now, o->desired);
-    char *t1 = before ? textdiff_yaml(before) : NULL, *t2 = after ? textdiff_yaml(after) : NULL;
-    textdiff_t *d = t1 && t2 ? textdiff_new(t1, strlen(t1), t2, strlen(t2), 3) : NULL;
+    textdiff_t *d = apply_conflict_diff(o->live, now, o->desired);
     const char *new_rv = jstr(jget(now, "metadata"), "resourceVersion");
     fprintf(stderr, "What changed on the server (resourceVersion %s -> %s):\n", old_rv ? old_rv : "?",
             new_rv ? new_rv : "?");
@@ -325,10 +238,6 @@ static void explain_conflict(apply_t *a, obj_t *o)
     }
     fprintf(stderr, "Run kdeck apply again to see the diff against the new version and apply over it.\n");
     textdiff_free(d);
-    free(t1);
-    free(t2);
-    cJSON_Delete(before);
-    cJSON_Delete(after);
     cJSON_Delete(now);
 }
 
@@ -347,7 +256,7 @@ static int write_failed(apply_t *a, obj_t *o, const char *method, const char *pa
     fprintf(stderr, "kdeck: %s %s/%s: %s\n", o->kind, a->ns, o->name, msg);
     if (r->status == 422) {
         fprintf(stderr, "The API server rejected these fields:\n");
-        print_causes(r);
+        print_causes(o->kind, r);
         return CLI_FAIL;
     }
     if (r->status == 409 && o->live && !a->dry_run) {
@@ -365,16 +274,7 @@ static int write_object(apply_t *a, obj_t *o, bool dry, cJSON **resp_obj)
     const char *method = o->live ? "PUT" : "POST";
     char path[800];
     snprintf(path, sizeof path, "%s%s", o->live ? o->path : o->coll, dry ? "?dryRun=All" : "");
-    cJSON *body_obj = NULL;
-    if (o->live) {
-        cJSON *prep = textdiff_live_prepare(o->live, o->desired);
-        body_obj = prep ? merge(o->live, prep, o->desired) : NULL;
-        cJSON_Delete(prep);
-    } else {
-        body_obj = cJSON_Duplicate(o->desired, true);
-    }
-    char *body = body_obj ? cJSON_PrintUnformatted(body_obj) : NULL;
-    cJSON_Delete(body_obj);
+    char *body = apply_write_body(o->live, o->desired);
     kube_resp_t r;
     if (!body || kube_conn_call(a->c, method, path, body, "application/json", 0, &r) != 0) {
         free(body);
@@ -423,7 +323,7 @@ static void test_pause(apply_t *a)
 static int run_migration(apply_t *a, obj_t *o)
 {
     if (o->live) {
-        const char *msg, *state = job_state(o->live, &msg);
+        const char *msg, *state = apply_job_state(o->live, &msg);
         if (state && !strcmp(state, "Complete"))
             return CLI_OK;
         if (state) {
@@ -446,7 +346,7 @@ static int run_migration(apply_t *a, obj_t *o)
             fprintf(stderr, "kdeck: %s\n", err);
             return rc;
         }
-        const char *msg, *state = job_state(job, &msg);
+        const char *msg, *state = apply_job_state(job, &msg);
         if (state && !strcmp(state, "Complete")) {
             printf("migration Job %s/%s completed\n", a->ns, o->name);
             cJSON_Delete(job);
@@ -468,42 +368,6 @@ static int run_migration(apply_t *a, obj_t *o)
     }
 }
 
-/* kubectl rollout status for a Deployment: the message, and done/failed. */
-static void rollout_state(const cJSON *dep, char *msg, size_t len, bool *done, bool *failed)
-{
-    const cJSON *meta = jget(dep, "metadata"), *spec = jget(dep, "spec"), *st = jget(dep, "status");
-    const char *name = jstr(meta, "name");
-    *done = *failed = false;
-    if (jlong(meta, "generation", 0) > jlong(st, "observedGeneration", 0)) {
-        snprintf(msg, len, "Waiting for deployment spec update to be observed...");
-        return;
-    }
-    const cJSON *cond;
-    cJSON_ArrayForEach(cond, jget(st, "conditions")) {
-        const char *type = jstr(cond, "type"), *reason = jstr(cond, "reason");
-        if (type && reason && !strcmp(type, "Progressing") && !strcmp(reason, "ProgressDeadlineExceeded")) {
-            snprintf(msg, len, "deployment \"%s\" exceeded its progress deadline", name);
-            *failed = true;
-            return;
-        }
-    }
-    long want = jlong(spec, "replicas", 1), updated = jlong(st, "updatedReplicas", 0),
-         replicas = jlong(st, "replicas", 0), available = jlong(st, "availableReplicas", 0);
-    if (updated < want)
-        snprintf(msg, len, "Waiting for deployment \"%s\" rollout to finish: %ld out of %ld new replicas have been updated...",
-                 name, updated, want);
-    else if (replicas > updated)
-        snprintf(msg, len, "Waiting for deployment \"%s\" rollout to finish: %ld old replicas are pending termination...",
-                 name, replicas - updated);
-    else if (available < updated)
-        snprintf(msg, len, "Waiting for deployment \"%s\" rollout to finish: %ld of %ld updated replicas are available...",
-                 name, available, updated);
-    else {
-        snprintf(msg, len, "deployment \"%s\" successfully rolled out", name);
-        *done = true;
-    }
-}
-
 static int follow_rollout(apply_t *a, obj_t *o)
 {
     char err[1500], msg[400], last[400] = "";
@@ -518,8 +382,8 @@ static int follow_rollout(apply_t *a, obj_t *o)
             return rc;
         } else {
             unreachable = 0;
-            bool done, failed;
-            rollout_state(dep, msg, sizeof msg, &done, &failed);
+            apply_rollout_t st = apply_rollout_status(dep, msg, sizeof msg, NULL, 0);
+            bool done = st == APPLY_ROLLOUT_DONE, failed = st == APPLY_ROLLOUT_FAILED;
             cJSON_Delete(dep);
             if (strcmp(msg, last)) {
                 (failed ? fprintf(stderr, "kdeck: %s\n", msg) : printf("%s\n", msg));

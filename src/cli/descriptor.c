@@ -3,6 +3,7 @@
 #include "cli_int.h"
 
 #include "kdeck/apierror.h"
+#include "kdeck/apply_plan.h"
 #include "kdeck/descriptor.h"
 #include "kdeck/textdiff.h"
 #include "kdeck/validate.h"
@@ -13,36 +14,16 @@
 
 /* ---- shared helpers ---- */
 
-static const struct {
-    const char *kind, *group_path, *resource;
-} kinds[] = {
-    { "Deployment", "/apis/apps/v1", "deployments" },
-    { "Service", "/api/v1", "services" },
-    { "Ingress", "/apis/networking.k8s.io/v1", "ingresses" },
-    { "HorizontalPodAutoscaler", "/apis/autoscaling/v2", "horizontalpodautoscalers" },
-    { "Job", "/apis/batch/v1", "jobs" },
-};
-
 const char *cli_object_path(const char *api_version, const char *kind, const char *ns,
                             const char *name, char *buf, size_t len)
 {
     (void)api_version;   /* one version per kind: the one descriptor objects use */
-    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
-        if (!kind || strcmp(kind, kinds[i].kind))
-            continue;
-        snprintf(buf, len, "%s/namespaces/%s/%s%s%s", kinds[i].group_path, ns, kinds[i].resource,
-                 name ? "/" : "", name ? name : "");
-        return buf;
-    }
-    return NULL;
+    return apply_object_path(kind, ns, name, buf, len);
 }
 
 const char *cli_resource_name(const char *kind)
 {
-    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
-        if (kind && !strcmp(kind, kinds[i].kind))
-            return kinds[i].resource;
-    return "?";
+    return apply_resource_name(kind);
 }
 
 int cli_status_of(const kube_resp_t *r)
@@ -87,62 +68,6 @@ static void get_usage(FILE *f)
 {
     fputs("Usage: kdeck descriptor get APP [-n NS] [-o json|yaml]\n"
           "       kdeck descriptor validate FILE...\n", f);
-}
-
-static const cJSON *jget(const cJSON *o, const char *k)
-{
-    return cJSON_GetObjectItemCaseSensitive(o, k);
-}
-
-static const char *jstr(const cJSON *o, const char *k)
-{
-    const cJSON *v = jget(o, k);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-/* The first Ingress with a rule path whose backend is service `app`. */
-static const cJSON *find_ingress(const cJSON *list, const char *app)
-{
-    const cJSON *it;
-    cJSON_ArrayForEach(it, jget(list, "items")) {
-        const cJSON *rule;
-        cJSON_ArrayForEach(rule, jget(jget(it, "spec"), "rules")) {
-            const cJSON *p;
-            cJSON_ArrayForEach(p, jget(jget(rule, "http"), "paths")) {
-                const char *svc = jstr(jget(jget(p, "backend"), "service"), "name");
-                if (svc && !strcmp(svc, app))
-                    return it;
-            }
-        }
-    }
-    return NULL;
-}
-
-static const cJSON *find_hpa(const cJSON *list, const char *app)
-{
-    const cJSON *it;
-    cJSON_ArrayForEach(it, jget(list, "items")) {
-        const cJSON *ref = jget(jget(it, "spec"), "scaleTargetRef");
-        const char *kind = jstr(ref, "kind"), *name = jstr(ref, "name");
-        if (kind && name && !strcmp(kind, "Deployment") && !strcmp(name, app))
-            return it;
-    }
-    return NULL;
-}
-
-/* List items carry no kind/apiVersion: put them back on a copy. */
-static cJSON *typed_copy(const cJSON *o, const char *api_version, const char *kind)
-{
-    if (!o)
-        return NULL;
-    cJSON *c = cJSON_Duplicate(o, true);
-    if (!c)
-        return NULL;
-    if (!jget(c, "apiVersion"))
-        cJSON_AddStringToObject(c, "apiVersion", api_version);
-    if (!jget(c, "kind"))
-        cJSON_AddStringToObject(c, "kind", kind);
-    return c;
 }
 
 static int descriptor_get(int argc, char **argv, const cli_conn_t *conn)
@@ -201,8 +126,8 @@ static int descriptor_get(int argc, char **argv, const cli_conn_t *conn)
     if (rc != CLI_OK) {
         fprintf(stderr, "kdeck: %s\n", err);
     } else {
-        cJSON *ing = typed_copy(find_ingress(ings, app), "networking.k8s.io/v1", "Ingress");
-        cJSON *hpa = typed_copy(find_hpa(hpas, app), "autoscaling/v2", "HorizontalPodAutoscaler");
+        cJSON *ing = apply_typed_copy(apply_find_ingress(ings, app), "networking.k8s.io/v1", "Ingress");
+        cJSON *hpa = apply_typed_copy(apply_find_hpa(hpas, app), "autoscaling/v2", "HorizontalPodAutoscaler");
         desc_problems_t notes = {0};
         descriptor_t *d = descriptor_from_objects(dep, svc, ing, hpa, &notes);
         for (size_t i = 0; i < notes.n; i++)
