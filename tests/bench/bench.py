@@ -872,6 +872,17 @@ stays flat under churn.
 """
 
 
+def kept_rollout_section():
+    """The rollout section tests/bench/rollout_bench.py wrote (between its markers), kept as it is:
+    that bench runs after this one and replaces it."""
+    try:
+        doc = open(DOC).read()
+    except OSError:
+        return ""
+    a, b = doc.find("<!-- rollout-bench:begin -->"), doc.find("<!-- rollout-bench:end -->")
+    return doc[a:b + len("<!-- rollout-bench:end -->")] + "\n" if 0 <= a < b else ""
+
+
 def write_doc(R):
     f = R["facts"]
     rows = table_rows(R)
@@ -927,6 +938,7 @@ def write_doc(R):
     md.append("## Analysis\n")
     md.extend(x + "\n" for x in analysis(R))
     md.append(PROFILE_NOTES)
+    md.append(kept_rollout_section())
     with open(DOC + ".tmp", "w") as out:
         out.write("\n".join(md))
     os.replace(DOC + ".tmp", DOC)

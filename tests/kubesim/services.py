@@ -105,11 +105,19 @@ class ServiceProxy:
                 self.wake.set()
 
     def drop_ip(self, ip):
-        """Takes a terminating pod's IP out of every backend now (before its SIGTERM)."""
+        """Takes a terminating pod's IP out of every backend now (before its SIGTERM), by converging
+        on the desired state without it. When the Service meanwhile selects other pods (a selector
+        flipped back, then the pods it left deleted at once), those enter first and the dropped ones
+        leave with the same runtime command (set_endpoints), so the backend is never left empty."""
         with self.lock:
             if not self.hp.running():
                 return
             self.dropped.add(ip)
+            try:
+                self.sync()
+                return
+            except Exception:  # noqa: BLE001 - fall back to taking it out alone
+                traceback.print_exc()
             for key, eps in list(self.applied_eps.items()):
                 keep = [e for e in eps if e[0] != ip]
                 if keep != eps and key in self.hp.services:

@@ -548,8 +548,9 @@ class HAProxy:
                 st = {s["name"]: s for s in self.server_states(name)}
                 result["not_up"] = [svc.assign[i] for i in new_slots
                                     if st.get("s%d" % i, {}).get("op_state") != SRV_UP]
-                self._runtime_checked(";".join("set weight %s/s%d %d" % (svc.proxy, i, WEIGHT) for i in new_slots))
-            cmds = []
+            # the new servers' weights and the removed ones' maintenance go in one runtime command, so
+            # a selector switch flips between the two sets at once (no window serving both)
+            cmds = ["set weight %s/s%d %d" % (svc.proxy, i, WEIGHT) for i in new_slots] if checked else []
             for ep in removed:
                 slot = current[ep]
                 del svc.assign[slot]
