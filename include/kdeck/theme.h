@@ -61,6 +61,7 @@
     _(DIFF_ADD,             "diff.add",             '+', DEFAULT,        "Added lines in a diff") \
     _(DIFF_DEL,             "diff.del",             '-', DEFAULT,        "Removed lines in a diff") \
     _(DIFF_CONTEXT,         "diff.context",         '=', DEFAULT,        "Unchanged lines in a diff") \
+    _(DIFF_HUNK,            "diff.hunk",            '@', DIFF_CONTEXT,   "Hunk headers in a diff (@@ -1,4 +1,5 @@)") \
     _(FORM_LABEL,           "form.label",           'a', DEFAULT,        "Field labels in forms") \
     _(FORM_FIELD,           "form.field",           'j', DEFAULT,        "Input fields in forms") \
     _(FORM_FIELD_FOCUS,     "form.field.focus",     'J', FORM_FIELD,     "The input field with the focus") \

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <termios.h>
 #include <unistd.h>
 #include <wchar.h>
 
@@ -69,6 +70,14 @@ bool screen_init(bool virtual_screen, char *err, size_t errlen)
     typeahead(-1);
     curs_set(0);
     intrflush(stdscr, FALSE);
+    if (!virtual_screen) { /* Ctrl-S/Ctrl-Q are keys (the form saves with Ctrl-S), not XOFF/XON */
+        struct termios t;
+        if (tcgetattr(STDIN_FILENO, &t) == 0) {
+            t.c_iflag &= ~(tcflag_t)IXON;
+            if (tcsetattr(STDIN_FILENO, TCSANOW, &t) == 0)
+                def_prog_mode();
+        }
+    }
     /* NO_COLOR means no colour at all: not even ncurses' white-on-black pair 0. */
     if (has_colors() && !theme_no_color_env()) {
         start_color();

@@ -1,4 +1,5 @@
-/* Text view: lines with a style, vertical and horizontal scrolling, '/' search with n/N. */
+/* Text view: lines with a style, vertical and horizontal scrolling, '/' search with n/N, optional
+ * hooks for views built on it (the apply preview) and a hint line. */
 #include "kdeck/view_text.h"
 #include "kdeck/screen.h"
 #include "kdeck/strutil.h"
@@ -25,6 +26,8 @@ typedef struct textview {
     bool message_error;
     void (*on_free)(void *);
     void *ud;
+    const view_text_hooks_t *hooks;
+    char hint[300];
 } textview_t;
 
 void *view_text_userdata(view_t *v)
@@ -70,6 +73,26 @@ void view_text_addf(view_t *v, text_style_t style, const char *fmt, ...)
     view_text_add(v, style, buf);
 }
 
+void view_text_set_hooks(view_t *v, const view_text_hooks_t *hooks)
+{
+    ((textview_t *)v->priv)->hooks = hooks;
+}
+
+void view_text_set_hint(view_t *v, const char *hint)
+{
+    textview_t *t = v->priv;
+    snprintf(t->hint, sizeof t->hint, "%s", hint ? hint : "");
+    app_dirty(v->app);
+}
+
+void view_text_rewind(view_t *v)
+{
+    textview_t *t = v->priv;
+    t->top = 0;
+    t->left = 0;
+    app_dirty(v->app);
+}
+
 void view_text_set_title(view_t *v, const char *title)
 {
     textview_t *t = v->priv;
@@ -105,8 +128,14 @@ static void draw_line(const line_t *l, int y, int cols, int left, bool is_match)
         screen_put(y, 0, text, cols, true, false);
         return;
     }
-    if (l->style == TEXT_SECTION) {
-        attrset(theme_attr(THEME_DESCRIBE_SECTION));
+    static const theme_elem_t plain_styles[] = {
+        [TEXT_SECTION] = THEME_DESCRIBE_SECTION, [TEXT_ADDED] = THEME_DIFF_ADD,
+        [TEXT_REMOVED] = THEME_DIFF_DEL, [TEXT_CONTEXT] = THEME_DIFF_CONTEXT,
+        [TEXT_HUNK] = THEME_DIFF_HUNK, [TEXT_ERROR] = THEME_STATUS_ERROR,
+    };
+    if (l->style != TEXT_PLAIN && l->style != TEXT_KEYVALUE &&
+        (size_t)l->style < sizeof plain_styles / sizeof *plain_styles) {
+        attrset(theme_attr(plain_styles[l->style]));
         screen_put(y, 0, text, cols, true, false);
         return;
     }
@@ -146,6 +175,13 @@ static void text_draw(view_t *v, int top, int rows, int cols)
         screen_put(top + 1, 1, t->message, cols - 2, true, false);
         return;
     }
+    if (t->hint[0] && rows > 2) {   /* the hint takes the view's last row */
+        rows--;
+        attrset(theme_attr(THEME_FOOTER));
+        move(top + rows, 0);
+        hline(' ', cols);
+        screen_put(top + rows, 0, t->hint, cols, true, false);
+    }
     if (t->n && t->top >= t->n)
         t->top = t->n - 1;
     for (int r = 0; r < rows && t->top + (size_t)r < t->n; r++) {
@@ -174,6 +210,8 @@ static bool text_action(view_t *v, action_t a)
 {
     textview_t *t = v->priv;
     size_t page = LINES > 6 ? (size_t)LINES - 6 : 1;
+    if (t->hooks && t->hooks->action && t->hooks->action(v, a))
+        return true;
     switch (a) {
     case ACT_UP: if (t->top) t->top--; return true;
     case ACT_DOWN: if (t->top + 1 < t->n) t->top++; return true;
@@ -237,6 +275,12 @@ static char *text_yank(view_t *v)
     return out;
 }
 
+static bool text_key(view_t *v, int key)
+{
+    textview_t *t = v->priv;
+    return t->hooks && t->hooks->key && t->hooks->key(v, key);
+}
+
 static void text_free(view_t *v)
 {
     textview_t *t = v->priv;
@@ -250,7 +294,7 @@ static void text_free(view_t *v)
 
 static const view_ops_t text_ops = {
     .name = "text", .keyctx = KEYCTX_TEXT, .draw = text_draw, .action = text_action,
-    .filter = text_filter, .title = text_title, .yank = text_yank, .free = text_free,
+    .filter = text_filter, .title = text_title, .yank = text_yank, .key = text_key, .free = text_free,
 };
 
 view_t *view_text_new(app_t *app, const char *title, void (*on_free)(void *ud), void *ud)

@@ -89,6 +89,8 @@ def validate(rt, obj, causes=None):
                 if not (p or {}).get("pathType"):
                     causes.append(("FieldValueRequired", "spec.rules[%d].http.paths[%d].pathType" % (i, j),
                                    "Required value: pathType must be specified"))
+                else:
+                    _validate_ingress_path(p, "spec.rules[%d].http.paths[%d].path" % (i, j), causes)
     elif k == "HorizontalPodAutoscaler":
         s = spec or {}
         if not s.get("scaleTargetRef"):
@@ -98,6 +100,27 @@ def validate(rt, obj, causes=None):
                            "Invalid value: %s: must be greater than or equal to 1" % s.get("maxReplicas", 0)))
     if causes:
         raise invalid(rt, name, causes)
+
+
+# The apiserver's rules for Prefix and Exact paths (networking/validation: validateHTTPIngressPath).
+INVALID_PATH_SEQUENCES = ("//", "/./", "/../", "%2f", "%2F")
+INVALID_PATH_SUFFIXES = ("/..", "/.")
+
+
+def _validate_ingress_path(p, field, causes):
+    path = p.get("path") or ""
+    if p.get("pathType") not in ("Prefix", "Exact"):
+        if path and not path.startswith("/"):
+            causes.append(("FieldValueInvalid", field, 'Invalid value: "%s": must be an absolute path' % path))
+        return
+    if not path.startswith("/"):
+        causes.append(("FieldValueInvalid", field, 'Invalid value: "%s": must be an absolute path' % path))
+    for seq in INVALID_PATH_SEQUENCES:
+        if seq in path:
+            causes.append(("FieldValueInvalid", field, "Invalid value: \"%s\": must not contain '%s'" % (path, seq)))
+    for suf in INVALID_PATH_SUFFIXES:
+        if path.endswith(suf):
+            causes.append(("FieldValueInvalid", field, "Invalid value: \"%s\": cannot end with '%s'" % (path, suf)))
 
 
 def _validate_podspec(spec, path, causes):
