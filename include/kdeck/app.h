@@ -29,6 +29,9 @@ typedef struct view_ops {
     bool (*action)(view_t *v, action_t a);
     /* Typed characters the keymap does not bind (none by default). */
     bool (*key)(view_t *v, int key);
+    /* Keys offered before the keymap (a form's text field takes printable keys, Backspace,
+     * Left/Right while it has the focus); true = taken. */
+    bool (*key_first)(view_t *v, int key);
     /* The live filter (/ prompt) changed. */
     void (*filter)(view_t *v, const char *text);
     /* The title line ("Pods (app) [12]"). */

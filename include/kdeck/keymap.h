@@ -57,7 +57,19 @@
     X(ROLLOUT,     "rollout",      0, "blue/green rollout of the deployment (its rollout view when one runs)") \
     X(HISTORY,     "history",      0, "rollout history of the app") \
     X(ABORT,       "abort",        ACT_MUTATES, "rollout: abort and revert to the old version") \
-    X(UNDO,        "undo",         ACT_MUTATES, "rollout: roll back to the previous version")
+    X(UNDO,        "undo",         ACT_MUTATES, "rollout: roll back to the previous version") \
+    X(RESUME,      "resume",       ACT_MUTATES, "rollout: take over a rollout whose driver is gone and complete it") \
+    X(FIELD_NEXT,  "next-field",   0, "form: next field (then the buttons)") \
+    X(FIELD_PREV,  "prev-field",   0, "form: previous field") \
+    X(FORM_SAVE,   "save-file",    0, "form: save the descriptor to a file (asks for the path)") \
+    X(FORM_OPEN,   "open-file",    0, "form: open a descriptor file (asks for the path)") \
+    X(FORM_PREVIEW,"preview",      0, "form: preview the exact objects and the diff against the live ones") \
+    X(FORM_APPLY,  "apply",        ACT_MUTATES, "form: apply (through the preview; refused while a field is invalid)") \
+    X(FORM_DISCARD,"discard-draft", 0, "form: discard the draft, start again from the live app") \
+    X(ITEM_ADD,    "add-item",     0, "form: add an item (container, port, env var, arg, label)") \
+    X(ITEM_REMOVE, "remove-item",  0, "form: remove the item") \
+    X(ITEM_UP,     "item-up",      0, "form: move the item up") \
+    X(ITEM_DOWN,   "item-down",    0, "form: move the item down")
 
 typedef enum {
 #define X(id, name, flags, desc) ACT_##id,

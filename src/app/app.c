@@ -210,6 +210,8 @@ static void suspend(app_t *app)
 
 void app_handle_key(app_t *app, int key)
 {
+    if (key == '\r')
+        key = '\n'; /* nonl(): a terminal's Enter arrives as CR; bindings and scripts use '\n' */
     if (key == KEY_RESIZE) {
         app->urgent = true;
         app_dirty(app);
@@ -220,6 +222,11 @@ void app_handle_key(app_t *app, int key)
     view_t *v = app_top_view(app);
     if (app_focus_under(app))
         v = app_under_view(app); /* split screen, keyboard on the table */
+    if (v && v->ops->key_first && v->ops->key_first(v, key)) {
+        app->urgent = true;
+        app_dirty(app);
+        return;
+    }
     keyctx_t ctx = v ? v->ops->keyctx : KEYCTX_GLOBAL;
     action_t a = keymap_lookup(ctx, key, app_read_only(app));
     app->urgent = true;
@@ -231,16 +238,19 @@ void app_handle_key(app_t *app, int key)
     }
     if (a == ACT_FOCUS) {
         view_t *top = app_top_view(app);
-        if (top && top->split && app->nviews >= 2)
+        if (top && top->split && app->nviews >= 2) {
             app->focus_under = !app->focus_under;
-        return;
+            return;
+        }
+        /* No split screen: the view may use Tab (the apply preview toggles its pages). */
     }
     /* The view gets the first say (a text view's own `/`), then the global actions. */
     if (a != ACT_NONE && v && v->ops->action && v->ops->action(v, a))
         return;
     switch (a) {
     case ACT_QUIT:
-        quit(app, 0);
+        if (app_rollouts_may_quit(app)) /* a rollout this kdeck drives: q twice */
+            quit(app, 0);
         return;
     case ACT_HELP:
         app_push_view(app, view_help_new(app, ctx));

@@ -5,12 +5,16 @@
 
 #include "kdeck/app.h"
 #include "kdeck/auth.h"
+#include "kdeck/descriptor.h"
 #include "kdeck/theme.h"
 #include "kdeck/ws.h"
 
 #include <stdio.h>
 
-typedef enum { PROMPT_NONE, PROMPT_COMMAND, PROMPT_FILTER } prompt_mode_t;
+typedef enum { PROMPT_NONE, PROMPT_COMMAND, PROMPT_FILTER, PROMPT_INPUT } prompt_mode_t;
+
+/* PROMPT_INPUT: what Enter does with the text (Esc: text NULL); ud is the caller's. */
+typedef void (*prompt_input_cb)(app_t *app, const char *text, void *ud);
 
 struct session {
     kube_target_t *target;
@@ -25,6 +29,8 @@ struct session {
     struct rbac_cache *rbac;  /* what the user may do, per namespace (permissions.c) */
     bool ws_failed;
     struct prom_client *prom; /* created on first use by the metrics view (app_prom) */
+    struct form_apply *applies; /* previews and applies still running (form_apply.c) */
+    struct rollouts *rollouts; /* rollout drivers and records followed (rollouts.c) */
 };
 
 typedef struct script script_t;
@@ -61,6 +67,10 @@ struct app {
     size_t prompt_len;
     char prompt_saved_filter[256];
     char completions[512];
+    char prompt_label[160];          /* PROMPT_INPUT: "roll out web: image " */
+    prompt_input_cb prompt_done;
+    void *prompt_ud;
+    void (*prompt_free_ud)(void *ud);
 
     script_t *script;
     shell_t *shell;           /* a container shell owns the terminal while set */
@@ -100,6 +110,17 @@ void app_theme_free(app_t *app);
 /* prompt.c */
 void app_prompt_open(app_t *app, prompt_mode_t mode);
 bool app_prompt_key(app_t *app, int key);
+/* A one-line question in the prompt row, prefilled with `initial`; `done` gets the text on Enter
+ * or NULL on Esc, then free_ud(ud) runs (free_ud may be NULL). */
+void app_prompt_input(app_t *app, const char *label, const char *initial, prompt_input_cb done,
+                      void *ud, void (*free_ud)(void *ud));
+
+/* rollouts.c (views: kdeck/app_rollouts.h) */
+void app_rollout_start(app_t *app, const descriptor_t *d); /* the form's "roll out" button */
+void app_rollout_command(app_t *app, const char *arg);      /* :rollout FILE */
+void app_rollouts_free(session_t *s);                       /* before the session's client goes */
+/* False the first time q is pressed while this kdeck drives a rollout (the status line warns). */
+bool app_rollouts_may_quit(app_t *app);
 
 /* shell.c */
 bool app_shell_start(app_t *app, const char *ns, const char *pod, const char *container);

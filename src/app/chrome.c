@@ -174,8 +174,11 @@ static void draw_prompt(app_t *app)
     attrset(theme_attr(THEME_PROMPT));
     move(y, 0);
     hline(' ', COLS);
-    char buf[300];
-    snprintf(buf, sizeof buf, "%c%s", app->prompt == PROMPT_COMMAND ? ':' : '/', app->prompt_buf);
+    char buf[450];
+    if (app->prompt == PROMPT_INPUT)
+        snprintf(buf, sizeof buf, "%s%s", app->prompt_label, app->prompt_buf);
+    else
+        snprintf(buf, sizeof buf, "%c%s", app->prompt == PROMPT_COMMAND ? ':' : '/', app->prompt_buf);
     int w = screen_text_width(buf);
     /* Keep the end of a long line (where the cursor is) visible. */
     const char *shown = buf;

@@ -1,6 +1,7 @@
 /* ':' commands. A command is a word and an optional argument; resource names (and their aliases
  * from the kind table) open a table of that kind. */
 #include "app_int.h"
+#include "form_apply.h"
 #include "kdeck/kinds.h"
 #include "kdeck/screen.h"
 
@@ -78,6 +79,8 @@ void app_command(app_t *app, const char *line)
     } else if (!strcmp(cmd, "metrics") || !strcmp(cmd, "metric")) {
         /* The whole cluster (placeholders match anything); Esc goes back to where this came from. */
         app_push_view(app, view_metrics_new(app, arg && *arg ? arg : NULL, NULL, NULL, NULL));
+    } else if (!strcmp(cmd, "apply")) {
+        form_apply_file(app, arg); /* preview of a descriptor file; `a` there applies it */
     } else if (!strcmp(cmd, "theme")) {
         if (!arg || !*arg)
             app_info(app, "theme %s", app->theme ? theme_name(app->theme) : "default");
@@ -96,7 +99,9 @@ void app_command(app_t *app, const char *line)
         if (!ok)
             app_error(app, "%s", err);
     } else if (v && v->ops->command && v->ops->command(v, cmd, arg)) {
-        /* handled by the view (:sort, :wide, :describe) */
+        /* handled by the view (:sort, :wide, :describe, :rollout on a row) */
+    } else if (!strcmp(cmd, "rollout")) {
+        app_rollout_command(app, arg); /* :rollout FILE (rollouts.c) */
     } else {
         const kind_info_t *k = kind_by_alias(cmd);
         if (k)

@@ -57,10 +57,28 @@ static const keybinding_t bindings[] = {
     { KEYCTX_TABLE,  'e',           ACT_EDIT },
     { KEYCTX_TABLE,  'r',           ACT_ROLLOUT },
     { KEYCTX_TABLE,  'H',           ACT_HISTORY },
-    /* form bindings (KEYCTX_FORM) */
+    /* form bindings (KEYCTX_FORM); while a text field has the focus it takes printable keys */
+    { KEYCTX_FORM,   '\t',          ACT_FIELD_NEXT },
+    { KEYCTX_FORM,   KEY_BTAB,      ACT_FIELD_PREV },
+    { KEYCTX_FORM,   '\n',          ACT_ENTER },
+    { KEYCTX_FORM,   KEY_ENTER,     ACT_ENTER },
+    { KEYCTX_FORM,   ' ',           ACT_ENTER },
+    { KEYCTX_FORM,   CTRL('s'),     ACT_FORM_SAVE },
+    { KEYCTX_FORM,   CTRL('o'),     ACT_FORM_OPEN },
+    { KEYCTX_FORM,   CTRL('p'),     ACT_FORM_PREVIEW },
+    { KEYCTX_FORM,   CTRL('a'),     ACT_FORM_APPLY },
+    { KEYCTX_FORM,   CTRL('r'),     ACT_FORM_DISCARD },
+    { KEYCTX_FORM,   '+',           ACT_ITEM_ADD },
+    { KEYCTX_FORM,   '-',           ACT_ITEM_REMOVE },
+    { KEYCTX_FORM,   KEY_DC,        ACT_ITEM_REMOVE },
+    { KEYCTX_FORM,   'K',           ACT_ITEM_UP },
+    { KEYCTX_FORM,   'J',           ACT_ITEM_DOWN },
+    { KEYCTX_FORM,   KEY_SR,        ACT_ITEM_UP },
+    { KEYCTX_FORM,   KEY_SF,        ACT_ITEM_DOWN },
     /* rollout view bindings */
     { KEYCTX_ROLLOUT, 'a',          ACT_ABORT },
     { KEYCTX_ROLLOUT, 'u',          ACT_UNDO },
+    { KEYCTX_ROLLOUT, 'R',          ACT_RESUME },
     { KEYCTX_ROLLOUT, 'H',          ACT_HISTORY },
     { KEYCTX_ROLLOUT, 'l',          ACT_LOGS },
     { KEYCTX_METRICS, 't',          ACT_RANGE_NEXT },
@@ -135,7 +153,7 @@ static const struct { int key; const char *name; } named_keys[] = {
     { KEY_PPAGE, "PgUp" }, { KEY_NPAGE, "PgDn" }, { KEY_HOME, "Home" }, { KEY_END, "End" },
     { '\n', "Enter" }, { KEY_ENTER, "KPEnter" }, { KEY_ESC, "Esc" }, { KEY_BACKSPACE, "BS" },
     { 127, "Del" }, { '\t', "Tab" }, { KEY_BTAB, "S-Tab" }, { ' ', "Space" }, { KEY_DC, "Delete" },
-    { KEY_IC, "Insert" }, { KEY_RESIZE, "Resize" },
+    { KEY_IC, "Insert" }, { KEY_RESIZE, "Resize" }, { KEY_SR, "S-Up" }, { KEY_SF, "S-Down" },
 };
 
 /* Accepted when parsing only: scripts can write "<lt>" where a bare "<" would read as a name. */

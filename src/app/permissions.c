@@ -14,6 +14,7 @@ static const struct { action_t action; const char *verb, *group, *resource; } ne
     { ACT_EDIT, "update", "apps", "deployments" },
     { ACT_ABORT, "update", "", "services" },
     { ACT_UNDO, "update", "", "services" },
+    { ACT_RESUME, "update", "", "services" },
 };
 
 typedef struct rbac_entry {

@@ -1,4 +1,5 @@
-/* The bottom-line prompt: ':' commands with Tab completion, '/' live filter. */
+/* The bottom-line prompt: ':' commands with Tab completion, '/' live filter, and one-line
+ * questions with a prefilled answer (app_prompt_input: "roll out web: image ..."). */
 #include "app_int.h"
 #include "kdeck/kinds.h"
 
@@ -29,6 +30,38 @@ void app_prompt_open(app_t *app, prompt_mode_t mode)
     app_dirty(app);
 }
 
+void app_prompt_input(app_t *app, const char *label, const char *initial, prompt_input_cb done,
+                      void *ud, void (*free_ud)(void *ud))
+{
+    if (app->prompt == PROMPT_INPUT && app->prompt_free_ud) /* a question left open: drop it */
+        app->prompt_free_ud(app->prompt_ud);
+    app->prompt = PROMPT_INPUT;
+    app->completions[0] = '\0';
+    snprintf(app->prompt_label, sizeof app->prompt_label, "%s", label);
+    snprintf(app->prompt_buf, sizeof app->prompt_buf, "%s", initial ? initial : "");
+    app->prompt_len = strlen(app->prompt_buf);
+    app->prompt_done = done;
+    app->prompt_ud = ud;
+    app->prompt_free_ud = free_ud;
+    app->urgent = true;
+    app_dirty(app);
+}
+
+/* Ends a PROMPT_INPUT question: the callback, then its data is freed. */
+static void finish_input(app_t *app, const char *text)
+{
+    prompt_input_cb done = app->prompt_done;
+    void *ud = app->prompt_ud;
+    void (*free_ud)(void *) = app->prompt_free_ud;
+    app->prompt_done = NULL;
+    app->prompt_ud = NULL;
+    app->prompt_free_ud = NULL;
+    if (done)
+        done(app, text, ud);
+    if (free_ud)
+        free_ud(ud);
+}
+
 static void apply_filter(app_t *app, const char *text)
 {
     view_t *v = app_top_view(app);
@@ -41,7 +74,7 @@ static void apply_filter(app_t *app, const char *text)
 /* Words the command line knows, for completion; "ns " and "ctx " complete names. */
 static const char *const commands[] = {
     "quit", "help", "ns", "namespace", "ctx", "context", "all", "theme", "sort", "wide",
-    "save-display", "save-colors", "describe",
+    "save-display", "save-colors", "describe", "rollout", "apply",
 };
 
 static void add_candidate(char *list, size_t len, const char *word, const char *prefix,
@@ -125,6 +158,8 @@ bool app_prompt_key(app_t *app, int key)
         if (mode == PROMPT_FILTER)
             apply_filter(app, "");
         close_prompt(app);
+        if (mode == PROMPT_INPUT)
+            finish_input(app, NULL);
         return true;
     case '\n':
     case '\r':
@@ -134,6 +169,8 @@ bool app_prompt_key(app_t *app, int key)
         close_prompt(app);
         if (mode == PROMPT_COMMAND)
             app_command(app, line);
+        else if (mode == PROMPT_INPUT)
+            finish_input(app, line);
         else
             apply_filter(app, line);
         return true;
@@ -142,6 +179,8 @@ bool app_prompt_key(app_t *app, int key)
     case 127:
     case 8:
         if (app->prompt_len == 0) {
+            if (mode == PROMPT_INPUT) /* an empty answer stays open: Esc cancels */
+                return true;
             if (mode == PROMPT_FILTER)
                 apply_filter(app, "");
             close_prompt(app);

@@ -4,6 +4,7 @@
 #include "kdeck/config.h"
 #include "kdeck/prom.h"
 #include "kdeck/connect.h"
+#include "form_apply.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -65,9 +66,11 @@ void app_session_close(app_t *app)
     session_t *s = app->s;
     if (!s)
         return;
+    app_rollouts_free(s); /* its drivers and requests use s->http */
     for (int i = 0; i < s->ninformers; i++)
         informer_free(s->informers[i]);
     app_rbac_free(s);
+    form_apply_close_all(app); /* before the client its requests are on */
     prom_client_free(s->prom); /* a service-proxy client borrows s->http: free it first */
     s->prom = NULL;
     http_client_free(s->http);

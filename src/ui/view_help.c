@@ -54,6 +54,8 @@ view_t *view_help_new(app_t *app, keyctx_t ctx)
     view_text_add(v, TEXT_KEYVALUE, "  :sort COLUMN [desc]      : sort the table by a column");
     view_text_add(v, TEXT_KEYVALUE, "  :wide                    : toggle the wide columns");
     view_text_add(v, TEXT_KEYVALUE, "  :theme NAME              : switch theme (default, light, high-contrast, mono)");
+    if (!ro) /* starting a rollout changes the cluster */
+        view_text_add(v, TEXT_KEYVALUE, "  :rollout FILE            : blue/green rollout of a descriptor file (:rollout alone: r)");
     view_text_add(v, TEXT_KEYVALUE, "  :q                       : quit");
     view_text_add(v, TEXT_PLAIN, "");
     view_text_add(v, TEXT_SECTION, "Filter (type / then the filter)");

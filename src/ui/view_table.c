@@ -2,10 +2,12 @@
  * service or node selects (drill-down), filtered and sorted. Columns come from the kind's column
  * table (model.h); this file only lays them out and draws the visible rows. */
 #include "kdeck/app.h"
+#include "kdeck/app_rollouts.h"
 #include "kdeck/model.h"
 #include "kdeck/screen.h"
 #include "kdeck/strutil.h"
 #include "kdeck/theme.h"
+#include "kdeck/view_form.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -593,10 +595,31 @@ static bool table_action(view_t *v, action_t a)
             }
         }
         return true;
+    case ACT_ROLLOUT: /* its rollout view, or a new rollout (app_rollouts.h) */
+        o = selected_obj(v);
+        if (o)
+            app_rollout_object(v->app, t->kind, o);
+        return true;
+    case ACT_HISTORY:
+        o = selected_obj(v);
+        if (o)
+            app_history_object(v->app, t->kind, o);
+        return true;
     case ACT_METRICS: /* that app's panels: $namespace/$app/$service from the row */
         o = selected_obj(v);
         if (o)
             app_push_view(v->app, view_metrics_for_object(v->app, t->kind, o));
+        return true;
+    case ACT_NEW: /* the descriptor form (view_form.c) */
+    case ACT_EDIT:
+        o = selected_obj(v);
+        if (t->kind != KIND_DEPLOYMENT)
+            app_error(v->app, "%s: the descriptor form opens from the deployments (:deploy)",
+                      action_name(a));
+        else if (a == ACT_NEW)
+            view_form_open_new(v->app);
+        else if (o)
+            view_form_open_edit(v->app, o->ns, o->name);
         return true;
     case ACT_SORT_NEXT: cycle_sort(t, 1); return true;
     case ACT_SORT_PREV: cycle_sort(t, -1); return true;
@@ -646,6 +669,14 @@ static bool table_command(view_t *v, const char *cmd, const char *arg)
         t->need_rebuild = true;
         t->layout_done = false;
         app_dirty(v->app);
+        return true;
+    }
+    if (!strcmp(cmd, "rollout") && (!arg || !*arg)) { /* :rollout alone is r on the row */
+        const kobj_t *o = selected_obj(v);
+        if (o)
+            app_rollout_object(v->app, t->kind, o);
+        else
+            app_error(v->app, ":rollout needs a selected deployment (or a file: :rollout FILE)");
         return true;
     }
     if (!strcmp(cmd, "wide")) {
