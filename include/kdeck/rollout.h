@@ -190,6 +190,12 @@ void ro_handle(ro_state_t *s, const ro_event_t *ev, ro_actions_t *out);
  * final phase is recorded (SAVE) just before RELEASE, which writes the history entry from it. */
 bool ro_finished(const ro_state_t *s);
 
+/* When the engine next wants a TICK to be exact (Unix ms), 0 when the driver's once-a-second
+ * ticks do: the bake's next round or its end (none while a round is in flight: its answer ends
+ * the bake), the end of the scale-down delay. A driver that also ticks then ends a bake of N s
+ * after N s, not at the first regular tick after it. */
+int64_t ro_next_tick_ms(const ro_state_t *s);
+
 /* ---- names and the recorded form ---- */
 
 const char *ro_step_name(ro_step_t step);            /* "lock", "migrate", ... */

@@ -94,6 +94,14 @@ typedef struct ro_record {
 bool ro_record_parse(const cJSON *configmap, ro_record_t *r, char *err, size_t errlen);
 void ro_record_free(ro_record_t *r);
 
+/* Whether Lease kdeck-rollout-<app> names a driver that lives: false when it has no holder, when
+ * it expired (renewTime + leaseDurationSeconds before now_ms), or when its holder ran on `host`
+ * (this machine's name) and its pid (annotation kdeck.dev/driver-pid) is gone. When true, holder
+ * gets "user@host (pid N) since T". renewed_ms (may be NULL): its last renewal, 0 when unknown —
+ * since when a driver that is gone has been silent. */
+bool ro_lease_driver_live(const cJSON *lease, const char *host, int64_t now_ms, char *holder,
+                          size_t len, int64_t *renewed_ms);
+
 /* ---- writing the record (pure helpers for the driver) ---- */
 
 /* The history entry of a finished rollout (result = its phase name). */

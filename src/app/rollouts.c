@@ -1,9 +1,10 @@
 /* The TUI's blue/green rollouts, per app: the driver this kdeck runs on its own loop and client
  * (rollout_driver.h), and the record every kdeck follows in the cluster (ConfigMap
  * kdeck-rollout-<app>, re-read whenever the ConfigMap informer sees its resourceVersion move), so
- * a second kdeck, read-only too, shows the same progress. `r`/`H` on a row, `:rollout FILE`, the
- * form's "roll out" and the rollout view's abort/undo land here; every mutation is written to the
- * local audit log. Views read app_rollout_info() and never do I/O. */
+ * a second kdeck, read-only too, shows the same progress; the Lease of a running rollout it does
+ * not drive is checked every 5 s, so the view can say when that driver is gone. `r`/`H` on a row,
+ * `:rollout FILE`, the form's "roll out" and the rollout view's abort/undo/resume land here; every
+ * mutation is written to the local audit log. Views read app_rollout_info() and never do I/O. */
 #include "kdeck/app_rollouts.h"
 #include "app_int.h"
 #include "kdeck/apierror.h"

@@ -245,6 +245,21 @@ void drv_changed(ro_driver_t *d)
         d->on_change(d->ud, &d->st);
 }
 
+static void on_tick(uv_timer_t *t);
+
+/* The engine wants a tick before the next regular one (a bake ends at its deadline, not up to a
+ * second later): the 1 Hz tick is moved to fire then, and goes on once a second from there. */
+static void tick_when_due(ro_driver_t *d)
+{
+    int64_t at = ro_next_tick_ms(&d->st), now = drv_now_ms();
+    if (d->mode != DRV_RUNNING || d->ticks == 0 || at <= now)
+        return;
+    /* The timer runs on the loop's clock, the engine on the wall clock: a few ms late, never early. */
+    uint64_t delay = (uint64_t)(at - now) + 3;
+    if (delay < uv_timer_get_due_in(&d->tick))
+        uv_timer_start(&d->tick, on_tick, delay, 1000);
+}
+
 static void engine_drain(ro_driver_t *d)
 {
     while (d->queued && d->mode == DRV_RUNNING) {
@@ -261,6 +276,7 @@ static void engine_drain(ro_driver_t *d)
         d->in_engine = false;
         drv_changed(d);
     }
+    tick_when_due(d);
 }
 
 void drv_event(ro_driver_t *d, ro_event_kind_t kind, bool ok, int n, int m, const char *text)
@@ -565,6 +581,9 @@ void ro_driver_free(ro_driver_t *d)
     free(d->follow_last_line);
     cJSON_Delete(d->history);
     cJSON_Delete(d->cm_live);
+    cJSON_Delete(d->live_svc);
+    cJSON_Delete(d->live_dep);
+    cJSON_Delete(d->live_ings);
     uv_timer_stop(&d->tick);
     uv_close((uv_handle_t *)&d->tick, on_tick_closed);   /* frees d */
 }

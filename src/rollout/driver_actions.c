@@ -1,6 +1,7 @@
 /* The rollout engine's actions against the cluster: the migration Job (and its pod's log), the
  * new slot's Deployment, readiness, health checks through the pod proxy, Prometheus analysis, the
- * Service switch, deleting and scaling down. Each ends in one engine event (driver_int.h). */
+ * Service switch, deleting and scaling down. Each ends in one engine event (driver_int.h). The
+ * app's HPA is handled inside APPLY, SWITCH and SCALE_DOWN by driver_hpa.c. */
 #include "driver_int.h"
 
 #include "kdeck/apierror.h"
@@ -124,16 +125,21 @@ static void apply_got(drv_op_t *op, const http_result_t *res)
     free(body);
 }
 
-static void apply_start(drv_op_t *op)
+void drv_apply_sized(drv_op_t *op)
 {
     char path[400];
+    drv_deployment_path(op->d, op->slot, path, sizeof path);
+    send_or_fail(op, "GET", path, NULL, NULL, apply_got);
+}
+
+static void apply_start(drv_op_t *op)
+{
     op->obj = op->d->desc ? descriptor_deployment(op->d->desc, op->slot) : NULL;
     if (!op->obj) {
         done(op, RO_EV_ERROR, false, 0, 0, "no descriptor to deploy");
         return;
     }
-    drv_deployment_path(op->d, op->slot, path, sizeof path);
-    send_or_fail(op, "GET", path, NULL, NULL, apply_got);
+    drv_hpa_size_start(op);   /* replicas, when an autoscaler owns them */
 }
 
 /* ---- CHECK_READY: the Deployment's ready replicas AND its pods' Ready condition ---- */
@@ -422,7 +428,7 @@ static void switch_done(drv_op_t *op, const http_result_t *res)
 {
     drv_audit(op->d, op->method, "services", op->d->app, res);
     if (res->status == 200 || res->status == 201) {
-        done(op, RO_EV_SWITCHED, true, 0, 0, NULL);
+        drv_hpa_follow_start(op);   /* SWITCHED once the HPA follows too */
     } else if (res->status == 409 && !strcmp(op->method, "POST") && op->conflicts++ < 3) {
         char path[400];   /* created meanwhile: patch it instead */
         snprintf(path, sizeof path, "/api/v1/namespaces/%s/services/%s", op->d->ns, op->d->app);
@@ -459,8 +465,8 @@ static void switch_got(drv_op_t *op, const http_result_t *res)
     const char *cur = drv_jstr(drv_jget(drv_jget(svc, "spec"), "selector"), "slot");
     const char *rv = drv_jstr(drv_jget(svc, "metadata"), "resourceVersion");
     if ((op->slot[0] && cur && !strcmp(cur, op->slot)) || (!op->slot[0] && !cur)) {
-        cJSON_Delete(svc);   /* already there (a resumed switch) */
-        done(op, RO_EV_SWITCHED, true, 0, 0, NULL);
+        cJSON_Delete(svc);   /* already there (a resumed switch); the HPA may not be */
+        drv_hpa_follow_start(op);
         return;
     }
     cJSON *patch = cJSON_CreateObject();
@@ -491,6 +497,19 @@ static void switch_start(drv_op_t *op)
 }
 
 /* ---- DELETE, SCALE_DOWN ---- */
+
+static void scale_done(drv_op_t *op, const http_result_t *res);
+
+void drv_hpa_done(drv_op_t *op)
+{
+    if (op->kind == RO_ACT_SWITCH) {
+        done(op, RO_EV_SWITCHED, true, 0, 0, NULL);
+    } else {
+        char path[400];
+        drv_deployment_path(op->d, op->slot, path, sizeof path);
+        send_or_fail(op, "PATCH", path, "{\"spec\":{\"replicas\":0}}", "application/merge-patch+json", scale_done);
+    }
+}
 
 static void delete_done(drv_op_t *op, const http_result_t *res)
 {
@@ -698,8 +717,7 @@ void drv_action_start(ro_driver_t *d, const ro_action_t *a)
         send_or_fail(op, "DELETE", path, NULL, NULL, delete_done);
         break;
     case RO_ACT_SCALE_DOWN:
-        drv_deployment_path(d, op->slot, path, sizeof path);
-        send_or_fail(op, "PATCH", path, "{\"spec\":{\"replicas\":0}}", "application/merge-patch+json", scale_done);
+        drv_hpa_follow_start(op);   /* an HPA still on this slot would scale it up again */
         break;
     default:
         drv_op_end(op);

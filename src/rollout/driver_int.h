@@ -1,5 +1,6 @@
 /* Private to the rollout driver (driver.c: life cycle, engine feed, Lease, ConfigMap record,
- * following a record; driver_actions.c: the engine's Kubernetes and Prometheus actions). */
+ * following a record; driver_actions.c: the engine's Kubernetes and Prometheus actions;
+ * driver_hpa.c: the app's HPA inside APPLY, SWITCH and SCALE_DOWN). */
 #ifndef KDECK_ROLLOUT_DRIVER_INT_H
 #define KDECK_ROLLOUT_DRIVER_INT_H
 
@@ -76,6 +77,9 @@ struct ro_driver {
     bool pending_abort;          /* ro_driver_abort before the engine started */
     bool resumed;                /* the state came from the record (RESUME/ABORT) */
     char from_slot[8];
+    /* APPLY: what serves now, read before the engine starts, from which `previous` is derived
+     * when the record has none (owned; freed once the engine starts) */
+    cJSON *live_svc, *live_dep, *live_ings;
 
     /* engine feed: events raised while the engine runs are queued */
     bool in_engine;
@@ -211,6 +215,21 @@ void drv_job_tick(ro_driver_t *d);
 void drv_job_stop(ro_driver_t *d);
 /* "/apis/apps/v1/namespaces/N/deployments/<app>-<slot>" ("" slot: <app>). */
 void drv_deployment_path(const ro_driver_t *d, const char *slot, char *buf, size_t len);
+/* APPLY: op->obj (the new slot's Deployment) is sized; it is written now. */
+void drv_apply_sized(drv_op_t *op);
+/* SWITCH (selector moved) or SCALE_DOWN (before its PATCH): the HPA is done with; carry on. */
+void drv_hpa_done(drv_op_t *op);
+
+/* ---- driver_hpa.c: the app's HorizontalPodAutoscaler ---- */
+
+/* APPLY with an autoscaler and no descriptor replicas: op->obj gets max(the serving Deployment's
+ * spec.replicas, minReplicas, 1) (logged), then drv_apply_sized(op); else drv_apply_sized at once. */
+void drv_hpa_size_start(drv_op_t *op);
+/* SWITCH: HPA <app> retargeted to the switch's slot (created from the descriptor on a forward
+ * switch when missing; deleted on the flip back of the rollout that created it); SCALE_DOWN: an
+ * HPA still scaling the slot going to 0 is retargeted to the serving one. An HPA scaling anything
+ * else is left alone. Failures are logged, never fatal. Ends in drv_hpa_done(op). */
+void drv_hpa_follow_start(drv_op_t *op);
 
 /* JSON helpers */
 const cJSON *drv_jget(const cJSON *o, const char *k);

@@ -1,8 +1,11 @@
 /* The rollout driver before its engine runs — APPLY/UNDO read what serves now (the Service's
- * slot, its Deployment's version; UNDO the recorded previous descriptor), RESUME/ABORT take the
+ * slot, its Deployment's version; APPLY also its Ingress and HPA, from which `previous` is derived
+ * when the record has none; UNDO the recorded previous descriptor), RESUME/ABORT take the
  * Lease and the recorded state — and following a record another driver writes (status --wait, an
  * abort handed to a live driver). */
 #include "driver_int.h"
+
+#include "kdeck/apply_plan.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -175,6 +178,47 @@ static void start_engine(ro_driver_t *d, const char *from_slot, const char *from
     }
 }
 
+/* APPLY: the descriptor of what serves now (the Deployment read in prepare, its Service, Ingress
+ * and HPA), recorded as `previous` so the first blue/green rollout can be undone too. The record's
+ * own descriptor replaces it when there is one (LOCK). A plain Deployment has no rollout settings:
+ * it gets blueGreen with this rollout's timings (no analysis), so its undo behaves like this one.
+ * version: the derived version (the `version` label, else the image tag), when there is one. */
+static void derive_previous(ro_driver_t *d, const cJSON *hpas, char *version, size_t len)
+{
+    const char *dep_name = drv_jstr(drv_jget(d->live_dep, "metadata"), "name");
+    const cJSON *h = apply_find_hpa(hpas, dep_name);
+    if (!h)
+        h = apply_find_hpa(hpas, d->app);
+    cJSON *ing = apply_typed_copy(apply_find_ingress(d->live_ings, d->app), "networking.k8s.io/v1", "Ingress");
+    cJSON *hpa = apply_typed_copy(h, "autoscaling/v2", "HorizontalPodAutoscaler");
+    desc_problems_t notes = {0};
+    descriptor_t *prev = descriptor_from_objects(d->live_dep, d->live_svc, ing, hpa, &notes);
+    cJSON_Delete(ing);
+    cJSON_Delete(hpa);
+    desc_problems_free(&notes);   /* shapes a descriptor cannot hold stay out, as in descriptor get */
+    if (!prev)
+        return;
+    bool ok = true;
+    if (!prev->namespace_)
+        ok = (prev->namespace_ = strdup(d->ns)) != NULL;
+    if (!prev->rollout && ok && (prev->rollout = calloc(1, sizeof *prev->rollout))) {
+        const desc_rollout_t *now = d->desc->rollout;
+        prev->rollout->ready_timeout_seconds = now ? now->ready_timeout_seconds : DESC_UNSET;
+        prev->rollout->health_timeout_seconds = now ? now->health_timeout_seconds : DESC_UNSET;
+        prev->rollout->bake_seconds = now ? now->bake_seconds : DESC_UNSET;
+        prev->rollout->scale_down_delay_seconds = now ? now->scale_down_delay_seconds : DESC_UNSET;
+    }
+    if (prev->rollout) {
+        free(prev->rollout->strategy);
+        prev->rollout->strategy = strdup("blueGreen");
+    }
+    free(d->previous_text);
+    d->previous_text = ok && prev->rollout && prev->rollout->strategy ? descriptor_to_text(prev) : NULL;
+    if (d->previous_text && prev->version)
+        snprintf(version, len, "%s", prev->version);
+    descriptor_free(prev);
+}
+
 /* The abort request for a live driver: data.abort, a merge PATCH (its next write keeps it). */
 static void on_abort_patched(http_req_t *req, const http_result_t *res, void *ud)
 {
@@ -247,31 +291,48 @@ void drv_prepare_step(ro_driver_t *d, const http_result_t *res)
             if (!ok)
                 return;
         }
-        if ((d->op == RO_OP_APPLY && stage == 0) || (d->op == RO_OP_UNDO && stage == 1)) {
-            snprintf(path, sizeof path, "/api/v1/namespaces/%s/services/%s", d->ns, d->app);
-            prep_get(d, path);
-            return;
-        }
-        if ((d->op == RO_OP_APPLY && stage == 1) || (d->op == RO_OP_UNDO && stage == 2)) {
-            if (prep_failed(d, res, true))
-                return;
-            cJSON *svc = res->status == 200 ? cJSON_ParseWithLength(res->body, res->body_len) : NULL;
-            const char *slot = drv_jstr(drv_jget(drv_jget(svc, "spec"), "selector"), "slot");
-            snprintf(d->from_slot, sizeof d->from_slot, "%s",
-                     slot && (!strcmp(slot, "blue") || !strcmp(slot, "green")) ? slot : "");
-            cJSON_Delete(svc);
-            drv_deployment_path(d, d->from_slot, path, sizeof path);
-            prep_get(d, path);
-            return;
-        }
-        if (prep_failed(d, res, true))
-            return;
         {
-            cJSON *dep = res->status == 200 ? cJSON_ParseWithLength(res->body, res->body_len) : NULL;
-            const char *v = drv_jstr(drv_jget(drv_jget(dep, "metadata"), "labels"), "version");
+            /* UNDO read the record first: the same stages follow one later */
+            const int s = d->op == RO_OP_UNDO ? stage - 1 : stage;
+            if (s == 0) {
+                snprintf(path, sizeof path, "/api/v1/namespaces/%s/services/%s", d->ns, d->app);
+                prep_get(d, path);
+                return;
+            }
+            if (s <= 2 && prep_failed(d, res, true))
+                return;   /* an Ingress or HPA list we may not read is left out of `previous` */
+            cJSON *got = res->status == 200 ? cJSON_ParseWithLength(res->body, res->body_len) : NULL;
+            if (s == 1) {   /* the Service: its slot is the one serving */
+                const char *slot = drv_jstr(drv_jget(drv_jget(got, "spec"), "selector"), "slot");
+                snprintf(d->from_slot, sizeof d->from_slot, "%s",
+                         slot && (!strcmp(slot, "blue") || !strcmp(slot, "green")) ? slot : "");
+                d->live_svc = got;
+                drv_deployment_path(d, d->from_slot, path, sizeof path);
+                prep_get(d, path);
+                return;
+            }
+            if (s == 2) {   /* the serving Deployment */
+                d->live_dep = got;
+                if (d->op == RO_OP_APPLY && got) {   /* `previous` needs its Ingress and HPA too */
+                    prep_get(d, apply_object_path("Ingress", d->ns, NULL, path, sizeof path));
+                    return;
+                }
+            } else if (s == 3) {
+                d->live_ings = got;
+                prep_get(d, apply_object_path("HorizontalPodAutoscaler", d->ns, NULL, path, sizeof path));
+                return;
+            }
+            const char *v = drv_jstr(drv_jget(drv_jget(d->live_dep, "metadata"), "labels"), "version");
             char from_version[RO_NAME_MAX];
             snprintf(from_version, sizeof from_version, "%s", v ? v : "");
-            cJSON_Delete(dep);
+            if (s == 4) {   /* the HPAs: what serves now becomes `previous` (and names its version) */
+                derive_previous(d, got, from_version, sizeof from_version);
+                cJSON_Delete(got);
+            }
+            cJSON_Delete(d->live_svc);
+            cJSON_Delete(d->live_dep);
+            cJSON_Delete(d->live_ings);
+            d->live_svc = d->live_dep = d->live_ings = NULL;
             start_engine(d, d->from_slot, from_version);
         }
         return;

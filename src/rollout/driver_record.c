@@ -44,30 +44,42 @@ static bool pid_alive(long pid)
     return !(paren && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X'));
 }
 
+/* Whether a rollout's Lease names a driver that lives (docs/rollouts.md): not when it has no
+ * holder, when it expired, or when its holder ran on this host and its process is gone. */
+bool ro_lease_driver_live(const cJSON *lease, const char *host, int64_t now_ms, char *holder_buf,
+                          size_t len, int64_t *renewed_ms)
+{
+    const cJSON *spec = drv_jget(lease, "spec");
+    const char *holder = drv_jstr(spec, "holderIdentity");
+    const char *renew = drv_jstr(spec, "renewTime") ? drv_jstr(spec, "renewTime") : drv_jstr(spec, "acquireTime");
+    time_t renewed = 0;
+    if (renew && !kc_parse_rfc3339(renew, &renewed))
+        renewed = 0;
+    if (renewed_ms)
+        *renewed_ms = (int64_t)renewed * 1000;
+    if (!holder || !*holder)
+        return false;
+    long duration = drv_jlong(spec, "leaseDurationSeconds", RO_LEASE_SECONDS);
+    if (renewed && (int64_t)(renewed + duration) * 1000 < now_ms)
+        return false;   /* expired */
+    const char *pid_s = drv_jstr(drv_jget(drv_jget(lease, "metadata"), "annotations"), PID_ANNOTATION);
+    long pid = pid_s ? strtol(pid_s, NULL, 10) : 0;
+    const char *at = strrchr(holder, '@');
+    if (at && host && !strcmp(at + 1, host) && pid > 0 && pid != (long)getpid() && !pid_alive(pid))
+        return false;   /* same host, and its process is gone */
+    const char *since = drv_jstr(spec, "acquireTime");
+    if (pid > 0)
+        snprintf(holder_buf, len, "%s (pid %ld) since %s", holder, pid, since ? since : "?");
+    else
+        snprintf(holder_buf, len, "%s since %s", holder, since ? since : "?");
+    return true;
+}
+
 /* "admin@host (pid 42) since 2026-..." when the Lease is held by a live driver that is not us;
  * NULL when it may be taken. */
 const char *drv_lease_holder(const ro_driver_t *d, const cJSON *lease, char *buf, size_t len)
 {
-    const cJSON *spec = drv_jget(lease, "spec");
-    const char *holder = drv_jstr(spec, "holderIdentity");
-    if (!holder || !*holder)
-        return NULL;
-    long duration = drv_jlong(spec, "leaseDurationSeconds", RO_LEASE_SECONDS);
-    const char *renew = drv_jstr(spec, "renewTime") ? drv_jstr(spec, "renewTime") : drv_jstr(spec, "acquireTime");
-    time_t renewed = 0;
-    if (renew && kc_parse_rfc3339(renew, &renewed) && (int64_t)(renewed + duration) * 1000 < drv_now_ms())
-        return NULL;   /* expired */
-    const char *pid_s = drv_jstr(drv_jget(drv_jget(lease, "metadata"), "annotations"), PID_ANNOTATION);
-    long pid = pid_s ? strtol(pid_s, NULL, 10) : 0;
-    const char *at = strrchr(holder, '@');
-    if (at && !strcmp(at + 1, d->host) && pid > 0 && pid != (long)getpid() && !pid_alive(pid))
-        return NULL;   /* same host, and its process is gone */
-    const char *since = drv_jstr(spec, "acquireTime");
-    if (pid > 0)
-        snprintf(buf, len, "%s (pid %ld) since %s", holder, pid, since ? since : "?");
-    else
-        snprintf(buf, len, "%s since %s", holder, since ? since : "?");
-    return buf;
+    return ro_lease_driver_live(lease, d->host, drv_now_ms(), buf, len, NULL) ? buf : NULL;
 }
 
 /* The Lease with us as holder (release: without a holder). */

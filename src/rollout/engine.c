@@ -78,6 +78,24 @@ bool ro_finished(const ro_state_t *s)
             s->phase == RO_PHASE_ABORTED) && s->awaiting != RO_ACT_RELEASE;
 }
 
+int64_t ro_next_tick_ms(const ro_state_t *s)
+{
+    if (s->phase != RO_PHASE_RUNNING || s->steps[s->step] != RO_SS_RUNNING)
+        return 0;
+    switch (s->step) {
+    case RO_STEP_BAKE:
+        if (s->round_pending)
+            return 0; /* the answer ends the bake when its window passed */
+        return s->next_round_ms > 0 && s->next_round_ms < s->deadline_ms ? s->next_round_ms : s->deadline_ms;
+    case RO_STEP_FINISH: /* the scale-down delay (or an error's retry) ends */
+        if (s->awaiting != NO_ACTION)
+            return 0;
+        return s->next_round_ms > s->deadline_ms ? s->next_round_ms : s->deadline_ms;
+    default:
+        return 0;
+    }
+}
+
 /* The migration Job's name as the driver creates it (descriptor_job_name's rule); returned by value
  * so it can sit inside a printf call. */
 typedef struct { char s[64]; } job_name_t;

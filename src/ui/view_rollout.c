@@ -253,7 +253,7 @@ static void rollout_draw(view_t *v, int top, int rows, int cols)
                  s->failed_step[0] ? " at " : "", s->failed_step, s->reason);
         put(y++, 1, cols - 1, THEME_STATUS_ERROR, why);
     } else if (info.driver_gone && y < end) {
-        char gone[300], since[16] = "";
+        char gone[300], since[24] = "";
         if (info.driver_gone_since_ms) {
             time_t t = (time_t)(info.driver_gone_since_ms / 1000);
             struct tm tm;

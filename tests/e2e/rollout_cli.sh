@@ -229,6 +229,50 @@ check "undo: Service selects blue again, running 1.1.0" \
     sh -c "[ \"\$(kubectl get svc web -n shop -o jsonpath='{.spec.selector.slot}')\" = blue ] &&
            [ \"\$(kubectl get deploy web-blue -n shop -o jsonpath='{.spec.template.metadata.labels.version}')\" = 1.1.0 ]"
 
+# ---- undo after the first rollout of an app that was a plain Deployment ----
+# api 0.9.0 runs as a plain Deployment `api` without a version label (kubectl, not kdeck): the
+# first rollout records it as `previous` (version from the image tag), so undo brings it back —
+# into a slot (api-green), the Service selecting it.
+python3 - "$T" <<'EOF'
+import json, sys
+t = sys.argv[1]
+app = lambda v: {"name": "api", "image": "registry.local/app/api:" + v,
+                 "ports": [{"name": "http", "containerPort": 8080}],
+                 "env": [{"name": "VERSION", "value": v}, {"name": "PORT", "value": "8080"}],
+                 "readinessProbe": {"httpGet": {"path": "/health", "port": 8080}, "periodSeconds": 1}}
+for i, o in enumerate([
+    {"apiVersion": "apps/v1", "kind": "Deployment",
+     "metadata": {"name": "api", "namespace": "shop", "labels": {"app": "api"}},
+     "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "api"}},
+              "template": {"metadata": {"labels": {"app": "api"}}, "spec": {"containers": [app("0.9.0")]}}}},
+    {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "api", "namespace": "shop"},
+     "spec": {"selector": {"app": "api"}, "ports": [{"name": "http", "port": 80, "targetPort": 8080}]}}]):
+    json.dump(o, open("%s/api-plain-%d.json" % (t, i), "w"))
+json.dump({"apiVersion": "kdeck/v1", "kind": "AppDescriptor", "namespace": "shop", "name": "api",
+           "version": "1.0.0", "replicas": 1, "containers": [app("1.0.0")],
+           "service": {"portName": "http", "port": 80, "targetPort": 8080},
+           "rollout": {"strategy": "blueGreen", "readyTimeoutSeconds": 60, "bakeSeconds": 1,
+                       "scaleDownDelaySeconds": 1}}, open(t + "/api-1.0.0.json", "w"))
+EOF
+# api_serves VERSION: the Service answers /version with VERSION (through HAProxy)
+api_serves() { [ "$(kubectl get --raw /api/v1/namespaces/shop/services/api:80/proxy/version 2>/dev/null)" = "$1" ]; }
+api_slot() { kubectl get svc api -n shop -o jsonpath='{.spec.selector.slot}'; }
+kubectl apply -f "$T/api-plain-0.json" -f "$T/api-plain-1.json" > /dev/null
+check "plain Deployment api serves 0.9.0" wait_for 30 api_serves 0.9.0
+K rollout apply -f "$T/api-1.0.0.json" --wait > "$T/api1.out" 2> "$T/api1.err"
+check "first rollout of a plain Deployment: exit 0" test $? -eq 0 || sed 's/^/#   /' "$T/api1.err" >&2
+check "it names the version it replaces (from the image tag)" grep -q 'version 1.0.0 (serving before: 0.9.0)' "$T/api1.out"
+check "api 1.0.0 serves from slot blue" test "$(api_slot)" = blue
+check "the Service answers with 1.0.0" wait_for 10 api_serves 1.0.0
+check "previous is recorded, derived from the plain Deployment" \
+    sh -c "kubectl get cm kdeck-rollout-api -n shop -o jsonpath='{.data.previous}' | grep -q '\"version\": \"0.9.0\"'"
+K rollout undo api -n shop --wait > "$T/apiundo.out" 2> "$T/apiundo.err"
+check "undo after the first rollout: exit 0" test $? -eq 0 || sed 's/^/#   /' "$T/apiundo.err" >&2
+check "undo: slot green runs 0.9.0 and the Service selects it" \
+    sh -c "[ '$(api_slot)' = green ] &&
+           [ \"\$(kubectl get deploy api-green -n shop -o jsonpath='{.spec.template.metadata.labels.version}')\" = 0.9.0 ]"
+check "undo: the Service answers with 0.9.0 again" wait_for 10 api_serves 0.9.0
+
 # ---- detached apply, then status --wait ----
 K rollout apply -f "$T/web-1.2.0.json" > "$T/det2.out" 2> "$T/det2.err"
 rc=$?

@@ -56,6 +56,10 @@ typedef struct cluster {
     int conflicts;              /* 409s on the forward switch */
     int bake_health_delay_ms, post_delay_ms; /* answers of bake rounds take that long */
     bool post_fails_late;       /* a post round answering after the bake window fails */
+    int switch_delay_ms;        /* the forward switch answers that late */
+    bool precise_clock;         /* the clock goes to each answer as it falls due, and ticks when
+                                 * ro_next_tick_ms asks too (as the driver does); else answers
+                                 * wait for the next once-a-second tick */
     int err_kind, err_nth, err_times; /* err_times answers from the err_nth on fail (API error) */
     bool err_when_reverting;    /* count err_nth only among actions sent while reverting */
     bool switch_error_applied;  /* the failing switch PATCH went through nonetheless */
@@ -349,7 +353,7 @@ static void take_effect(cluster_t *c, const ro_action_t *a)
             break;
         }
         snprintf(c->selector, sizeof c->selector, "%s", a->slot);
-        push(c, RO_EV_SWITCHED, c->now, NULL);
+        push(c, RO_EV_SWITCHED, c->now + (strcmp(a->slot, s->to_slot) ? 0 : c->switch_delay_ms), NULL);
         break;
     case RO_ACT_DELETE:
         assert_string_equal(a->slot, s->to_slot);
@@ -505,7 +509,20 @@ static void drive(cluster_t *c)
             perform(c, &a);
             continue;
         }
-        c->now += 1000;
+        int64_t next_tick = c->now + 1000;
+        if (c->precise_clock) {
+            int64_t due = next_tick, wake = ro_next_tick_ms(&c->s);
+            for (size_t k = 0; k < c->nq; k++)
+                if (c->q[k].due < due)
+                    due = c->q[k].due;
+            if (due < next_tick && (wake <= c->now || due <= wake)) {
+                c->now = due; /* an answer falls due before anything else */
+                continue;
+            }
+            if (wake > c->now && wake < next_tick)
+                next_tick = wake;
+        }
+        c->now = next_tick;
         ro_event_t tick = {.kind = RO_EV_TICK};
         deliver(c, &tick);
     }
@@ -865,6 +882,47 @@ static void test_bake_waits_for_the_last_round(void **state)
     expect_success(&c);
     assert_true(c.s.step_finished_ms[RO_STEP_BAKE] - c.s.step_started_ms[RO_STEP_BAKE] >= 10000);
     teardown_cluster(&c);
+}
+
+/* A driver that ticks when ro_next_tick_ms asks ends the bake exactly at its deadline when the
+ * last round answered ok, even when the bake started between two ticks. */
+static void test_bake_ends_at_its_deadline(void **state)
+{
+    (void)state;
+    cluster_t c;
+    setup_cluster(&c);
+    c.precise_clock = true;
+    c.switch_delay_ms = 20;        /* the bake starts 20 ms after a tick */
+    c.bake_health_delay_ms = 300;
+    c.post_delay_ms = 300;
+    c.plan.bake_s = 5;
+    run(&c);
+    expect_success(&c);
+    assert_int_equal(c.s.step_finished_ms[RO_STEP_BAKE] - c.s.step_started_ms[RO_STEP_BAKE], 5000);
+    assert_int_equal(c.bake_rounds, 3); /* at 0, 2 and 4 s: none started at the deadline */
+    teardown_cluster(&c);
+
+    /* ro_next_tick_ms: the next round, then the deadline; nothing while a round is in flight */
+    ro_state_t s;
+    memset(&s, 0, sizeof s);
+    s.phase = RO_PHASE_RUNNING;
+    s.step = RO_STEP_BAKE;
+    s.steps[RO_STEP_BAKE] = RO_SS_RUNNING;
+    s.awaiting = -1;
+    s.deadline_ms = T0 + 5000;
+    s.next_round_ms = T0 + 4000;
+    assert_int_equal(ro_next_tick_ms(&s), T0 + 4000);
+    s.next_round_ms = T0 + 6000;
+    assert_int_equal(ro_next_tick_ms(&s), T0 + 5000);
+    s.round_pending = 1u << RO_ACT_HEALTH;
+    assert_int_equal(ro_next_tick_ms(&s), 0);
+    s.round_pending = 0;
+    s.step = RO_STEP_HEALTH;
+    s.steps[RO_STEP_HEALTH] = RO_SS_RUNNING;
+    assert_int_equal(ro_next_tick_ms(&s), 0); /* other waits: the regular ticks */
+    s.phase = RO_PHASE_REVERTING;
+    s.step = RO_STEP_BAKE;
+    assert_int_equal(ro_next_tick_ms(&s), 0);
 }
 
 static void test_switch_conflict_once(void **state)
@@ -1690,6 +1748,7 @@ int main(void)
         cmocka_unit_test(test_analysis_fails_after_switch),
         cmocka_unit_test(test_unhealthy_after_switch),
         cmocka_unit_test(test_bake_waits_for_the_last_round),
+        cmocka_unit_test(test_bake_ends_at_its_deadline),
         cmocka_unit_test(test_switch_conflict_once),
         cmocka_unit_test(test_switch_conflict_four_times),
         cmocka_unit_test(test_lock_held),
