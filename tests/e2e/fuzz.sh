@@ -1,6 +1,6 @@
 #!/bin/bash
 # The libFuzzer targets (tests/fuzz/), each for a bounded time: FUZZ_SECONDS per target (default 20;
-# 11 targets, about 4 minutes with the build). Regression inputs (tests/fuzz/regress/) are replayed
+# 12 targets, about 4.5 minutes with the build). Regression inputs (tests/fuzz/regress/) are replayed
 # first; any crash, leak, timeout or out-of-memory fails and prints the reproducer.
 # Longer runs: docs/security.md.
 cd "$(dirname "$0")/../.." || exit 1
