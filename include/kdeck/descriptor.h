@@ -216,6 +216,29 @@ void descriptor_check_fields(const descriptor_t *d, desc_problems_t *problems);
 /* "must be an integer 1-65535" etc.: the message for a field's expected value. */
 const char *desc_field_expect(const desc_field_t *f, char *buf, size_t len);
 
+/* ---- member access through the table (for code that walks it generically: the form) ----
+ * base points at a struct of the field's type. */
+
+/* The pointer member of a DESC_F_OBJ or DESC_F_LIST field (NULL when absent), and setting it. */
+void *desc_get_ptr(const void *base, const desc_field_t *f);
+void desc_set_ptr(void *base, const desc_field_t *f, void *p);
+/* The item count of a DESC_F_LIST field, and setting it. */
+size_t desc_get_count(const void *base, const desc_field_t *f);
+void desc_set_count(void *base, const desc_field_t *f, size_t n);
+/* Every field of t unset (zero, DESC_UNSET, NAN). desc_new_type mallocs one: NULL on ENOMEM. */
+void desc_init_type(const desc_type_t *t, void *base);
+void *desc_new_type(const desc_type_t *t);
+/* Frees one field's value (nested objects and lists too) and leaves it unset. */
+void desc_clear_field(const desc_field_t *f, void *base);
+/* desc_clear_field on every field of t; base itself is the caller's. */
+void desc_free_fields(const desc_type_t *t, void *base);
+/* Has the field a value (a bool always has; strings and numbers are set when not unset)? */
+bool desc_field_is_set(const desc_field_t *f, const void *base);
+/* The field of t with this JSON key (exact), or NULL. */
+const desc_field_t *desc_find_field(const desc_type_t *t, const char *key);
+/* Frees every key and value and leaves the map empty. */
+void desc_map_clear(desc_map_t *m);
+
 /* ---- life cycle, JSON ---- */
 
 /* An empty descriptor (apiVersion and kind set, everything else unset). NULL on ENOMEM. */

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Case-insensitive (ASCII) substring search; NULL when absent. An empty needle matches at hay. */
 const char *str_ifind(const char *hay, const char *needle);
@@ -12,5 +13,11 @@ typedef struct strbuf { char *s; size_t len, cap; } strbuf_t;
 bool strbuf_addf(strbuf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 bool strbuf_add(strbuf_t *b, const char *s, size_t n);
 void strbuf_free(strbuf_t *b);
+
+/* "5m", "90s", "1m30s", "2h", "500ms", "300" (seconds) → milliseconds; -1 when malformed. */
+long str_parse_duration_ms(const char *s);
+/* An RFC 3339 time, 2006-01-02T15:04:05[.frac](Z|+07:00), to Unix milliseconds (the fraction
+ * cut to ms; years 0000-9999, so it may be negative). False when malformed. */
+bool str_parse_rfc3339_ms(const char *s, int64_t *ms);
 
 #endif

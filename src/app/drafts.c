@@ -10,7 +10,11 @@
 
 #include <cJSON.h>
 
+#include "kdeck/fileio.h"
 #include "kdeck/statedir.h"
+
+/* A draft is a few KB: anything this big is not one. */
+#define DRAFT_MAX_BYTES (16u << 20)
 
 /* One path component from a context, namespace or app name: kubeconfig context names can hold
  * '/' and ':' (EKS ARNs), and nothing may climb out with "..". */
@@ -40,19 +44,6 @@ bool draft_file(const char *context, const char *ns, const char *app, bool creat
     return w > 0 && (size_t)w < len;
 }
 
-static int write_all(int fd, const char *text)
-{
-    size_t len = strlen(text), off = 0;
-    while (off < len) {
-        ssize_t w = write(fd, text + off, len - off);
-        if (w < 0 && errno != EINTR)
-            return -errno;
-        if (w > 0)
-            off += (size_t)w;
-    }
-    return 0;
-}
-
 int draft_save(const char *file, const descriptor_t *d, const desc_map_t *pending)
 {
     cJSON *root = cJSON_CreateObject(), *dj = descriptor_to_json(d), *pj = cJSON_CreateObject();
@@ -69,78 +60,16 @@ int draft_save(const char *file, const descriptor_t *d, const desc_map_t *pendin
     cJSON_AddItemToObject(root, "pending", pj);
     char *text = cJSON_Print(root);
     cJSON_Delete(root);
-    if (!text)
-        return -ENOMEM;
-    size_t n = strlen(file) + 16;
-    char *tmp = malloc(n);
-    if (!tmp) {
+    size_t len = text ? strlen(text) : 0;
+    char *line = text ? realloc(text, len + 2) : NULL;   /* a text file ends in a newline */
+    if (!line) {
         free(text);
         return -ENOMEM;
     }
-    snprintf(tmp, n, "%s.tmpXXXXXX", file);
-    int fd = mkstemp(tmp), rc = 0; /* mkstemp: mode 0600 from the start */
-    if (fd < 0) {
-        rc = -errno;
-    } else {
-        rc = write_all(fd, text);
-        if (rc == 0)
-            rc = write_all(fd, "\n");
-        if (rc == 0 && fchmod(fd, 0600) < 0)
-            rc = -errno;
-        if (close(fd) < 0 && rc == 0)
-            rc = -errno;
-        if (rc == 0 && rename(tmp, file) < 0)
-            rc = -errno;
-        if (rc != 0)
-            unlink(tmp);
-    }
-    free(tmp);
-    free(text);
+    memcpy(line + len, "\n", 2);
+    int rc = file_write_private(file, line, len + 1);
+    free(line);
     return rc;
-}
-
-static char *read_file(const char *file, size_t *len, int *err)
-{
-    FILE *fp = fopen(file, "rb");
-    if (!fp) {
-        *err = errno;
-        return NULL;
-    }
-    char *buf = NULL;
-    size_t cap = 0;
-    *len = 0;
-    for (;;) {
-        if (*len + 4096 > cap) {
-            cap = cap ? cap * 2 : 8192;
-            if (cap > (16u << 20)) { /* a draft is a few KB: anything this big is not one */
-                free(buf);
-                fclose(fp);
-                *err = EFBIG;
-                return NULL;
-            }
-            char *nb = realloc(buf, cap);
-            if (!nb) {
-                free(buf);
-                fclose(fp);
-                *err = ENOMEM;
-                return NULL;
-            }
-            buf = nb;
-        }
-        size_t got = fread(buf + *len, 1, cap - *len - 1, fp);
-        *len += got;
-        if (got == 0)
-            break;
-    }
-    bool bad = ferror(fp);
-    fclose(fp);
-    if (bad) {
-        free(buf);
-        *err = EIO;
-        return NULL;
-    }
-    buf[*len] = '\0';
-    return buf;
 }
 
 draft_t *draft_load(const char *file, char *err, size_t errlen)
@@ -148,7 +77,7 @@ draft_t *draft_load(const char *file, char *err, size_t errlen)
     err[0] = '\0';
     size_t len;
     int e = 0;
-    char *text = read_file(file, &len, &e);
+    char *text = file_read_all(file, DRAFT_MAX_BYTES, &len, &e);
     if (!text) {
         if (e != ENOENT)
             snprintf(err, errlen, "%s: %s", file, strerror(e));
@@ -214,11 +143,7 @@ void draft_free(draft_t *dr)
     if (!dr)
         return;
     descriptor_free(dr->d);
-    for (size_t i = 0; i < dr->pending.n; i++) {
-        free(dr->pending.v[i].key);
-        free(dr->pending.v[i].value);
-    }
-    free(dr->pending.v);
+    desc_map_clear(&dr->pending);
     free(dr);
 }
 

@@ -109,6 +109,32 @@ static void leave(form_apply_t *fa)
     maybe_free(fa);
 }
 
+/* The start of every response callback: the request is over; leave() at the end. */
+static form_apply_t *answered(void *ud)
+{
+    form_apply_t *fa = ud;
+    enter(fa);
+    fa->req = NULL;
+    fa->step = STEP_NONE;
+    return fa;
+}
+
+/* The start of every timer callback: the wait is over; leave() at the end. */
+static form_apply_t *timer_fired(uv_timer_t *t)
+{
+    form_apply_t *fa = t->data;
+    enter(fa);
+    fa->step = STEP_NONE;
+    return fa;
+}
+
+/* Runs cb after ms, the wait counting as the flow's step. */
+static void wait_then(form_apply_t *fa, step_t step, uv_timer_cb cb, uint64_t ms)
+{
+    fa->step = step;
+    uv_timer_start(&fa->timer, cb, ms, 0);
+}
+
 /* The read-only choke point answers without a status and says so (http.c). */
 static bool refused(const http_result_t *res)
 {
@@ -181,6 +207,30 @@ static void append_partial(form_apply_t *fa)
         size_t l = strlen(fa->message);
         snprintf(fa->message + l, sizeof fa->message - l, " (already applied: %s)", done);
     }
+}
+
+/* A failure with the API's words: "<what>: <status and message>" plus what was already applied. */
+static void failed_answer(form_apply_t *fa, const http_result_t *res, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void failed_answer(form_apply_t *fa, const http_result_t *res, const char *fmt, ...)
+{
+    char what[800];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    api_error_describe(what, res, fa->message, sizeof fa->message);
+    fa->state = FORM_APPLY_FAILED;
+    append_partial(fa);
+    failed(fa);
+}
+
+static void cannot_start(form_apply_t *fa)
+{
+    set_message(fa, FORM_APPLY_FAILED, "cannot start a request (no connection or out of memory)");
+    append_partial(fa);
+    failed(fa);
 }
 
 /* ---- the local audit log ---- */
@@ -348,11 +398,8 @@ static void load_done(form_apply_t *fa)
 
 static void on_get(http_req_t *req, const http_result_t *res, void *ud)
 {
-    form_apply_t *fa = ud;
+    form_apply_t *fa = answered(ud);
     (void)req;
-    enter(fa);
-    fa->req = NULL;
-    fa->step = STEP_NONE;
     fa_obj_t *ob = &fa->objs[fa->cur];
     if (res->status == 200) {
         ob->live = cJSON_ParseWithLength(res->body, res->body_len);
@@ -363,11 +410,7 @@ static void on_get(http_req_t *req, const http_result_t *res, void *ud)
             return;
         }
     } else if (res->status != 404) {
-        char what[800];
-        snprintf(what, sizeof what, "cannot read %s %s/%s: GET %s", ob->kind, fa->ns, ob->name, ob->path);
-        api_error_describe(what, res, fa->message, sizeof fa->message);
-        fa->state = FORM_APPLY_FAILED;
-        failed(fa);
+        failed_answer(fa, res, "cannot read %s %s/%s: GET %s", ob->kind, fa->ns, ob->name, ob->path);
         leave(fa);
         return;
     }
@@ -382,10 +425,8 @@ static void load_next(form_apply_t *fa)
         load_done(fa);
         return;
     }
-    if (!request(fa, STEP_LOAD, "GET", fa->objs[fa->cur].path, NULL, on_get)) {
-        set_message(fa, FORM_APPLY_FAILED, "cannot start a request (no connection or out of memory)");
-        failed(fa);
-    }
+    if (!request(fa, STEP_LOAD, "GET", fa->objs[fa->cur].path, NULL, on_get))
+        cannot_start(fa);
 }
 
 static void start_load(form_apply_t *fa)
@@ -419,11 +460,8 @@ static void follow_status(form_apply_t *fa, bool error, const char *text)
 
 static void on_follow(http_req_t *req, const http_result_t *res, void *ud)
 {
-    form_apply_t *fa = ud;
+    form_apply_t *fa = answered(ud);
     (void)req;
-    enter(fa);
-    fa->req = NULL;
-    fa->step = STEP_NONE;
     char msg[500], brief[300];
     cJSON *dep = res->status == 200 ? cJSON_ParseWithLength(res->body, res->body_len) : NULL;
     if (dep) {
@@ -448,17 +486,14 @@ static void on_follow(http_req_t *req, const http_result_t *res, void *ud)
     if (uv_now(app_loop(fa->app)) >= fa->deadline) {
         follow_status(fa, true, "still rolling out after 15 minutes; no longer followed");
     } else {
-        fa->step = STEP_FOLLOW;
-        uv_timer_start(&fa->timer, follow_poll, FA_POLL_MS, 0);
+        wait_then(fa, STEP_FOLLOW, follow_poll, FA_POLL_MS);
     }
     leave(fa);
 }
 
 static void follow_poll(uv_timer_t *t)
 {
-    form_apply_t *fa = t->data;
-    enter(fa);
-    fa->step = STEP_NONE;
+    form_apply_t *fa = timer_fired(t);
     if (!request(fa, STEP_FOLLOW, "GET", fa->objs[fa->deployment].path, NULL, on_follow))
         follow_status(fa, true, "cannot follow the rollout: cannot start a request");
     leave(fa);
@@ -486,8 +521,7 @@ static void all_written(form_apply_t *fa)
         uv_update_time(app_loop(fa->app));
         fa->deadline = uv_now(app_loop(fa->app)) + FA_FOLLOW_MAX_MS;
         fa->unreachable = 0;
-        fa->step = STEP_FOLLOW;
-        uv_timer_start(&fa->timer, follow_poll, 0, 0);
+        wait_then(fa, STEP_FOLLOW, follow_poll, 0);
     } else {
         app_info(fa->app, "%s: %s", fa->name, fa->message);
     }
@@ -497,11 +531,8 @@ static void all_written(form_apply_t *fa)
 
 static void on_conflict_get(http_req_t *req, const http_result_t *res, void *ud)
 {
-    form_apply_t *fa = ud;
+    form_apply_t *fa = answered(ud);
     (void)req;
-    enter(fa);
-    fa->req = NULL;
-    fa->step = STEP_NONE;
     fa_obj_t *ob = &fa->objs[fa->cur];
     char head[700];
     apply_conflict_text(ob->kind, fa->ns, ob->name, ob->live, head, sizeof head);
@@ -534,20 +565,12 @@ static void job_poll(uv_timer_t *t);
 
 static void on_job(http_req_t *req, const http_result_t *res, void *ud)
 {
-    form_apply_t *fa = ud;
+    form_apply_t *fa = answered(ud);
     (void)req;
-    enter(fa);
-    fa->req = NULL;
-    fa->step = STEP_NONE;
     fa_obj_t *ob = &fa->objs[fa->cur];
     cJSON *job = res->status == 200 ? cJSON_ParseWithLength(res->body, res->body_len) : NULL;
     if (!job) {
-        char what[800];
-        snprintf(what, sizeof what, "waiting for migration Job %s/%s: GET %s", fa->ns, ob->name, ob->path);
-        api_error_describe(what, res, fa->message, sizeof fa->message);
-        fa->state = FORM_APPLY_FAILED;
-        append_partial(fa);
-        failed(fa);
+        failed_answer(fa, res, "waiting for migration Job %s/%s: GET %s", fa->ns, ob->name, ob->path);
         leave(fa);
         return;
     }
@@ -570,21 +593,16 @@ static void on_job(http_req_t *req, const http_result_t *res, void *ud)
         failed(fa);
     } else {
         cJSON_Delete(job);
-        fa->step = STEP_JOB_WAIT;
-        uv_timer_start(&fa->timer, job_poll, FA_POLL_MS, 0);
+        wait_then(fa, STEP_JOB_WAIT, job_poll, FA_POLL_MS);
     }
     leave(fa);
 }
 
 static void job_poll(uv_timer_t *t)
 {
-    form_apply_t *fa = t->data;
-    enter(fa);
-    fa->step = STEP_NONE;
-    if (!request(fa, STEP_JOB_WAIT, "GET", fa->objs[fa->cur].path, NULL, on_job)) {
-        set_message(fa, FORM_APPLY_FAILED, "cannot start a request (no connection or out of memory)");
-        failed(fa);
-    }
+    form_apply_t *fa = timer_fired(t);
+    if (!request(fa, STEP_JOB_WAIT, "GET", fa->objs[fa->cur].path, NULL, on_job))
+        cannot_start(fa);
     leave(fa);
 }
 
@@ -596,17 +614,13 @@ static void wait_for_job(form_apply_t *fa)
     uv_update_time(app_loop(fa->app));
     fa->deadline = uv_now(app_loop(fa->app)) + (uint64_t)timeout_ms;
     app_info(fa->app, "%s: waiting for migration Job %s to complete...", fa->name, ob->name);
-    fa->step = STEP_JOB_WAIT;
-    uv_timer_start(&fa->timer, job_poll, 0, 0);
+    wait_then(fa, STEP_JOB_WAIT, job_poll, 0);
 }
 
 static void on_write(http_req_t *req, const http_result_t *res, void *ud)
 {
-    form_apply_t *fa = ud;
+    form_apply_t *fa = answered(ud);
     (void)req;
-    enter(fa);
-    fa->req = NULL;
-    fa->step = STEP_NONE;
     fa_obj_t *ob = &fa->objs[fa->cur];
     const char *method = ob->live ? "PUT" : "POST";
     if (!fa->dry)
@@ -711,11 +725,8 @@ static void write_next(form_apply_t *fa)
         snprintf(path, sizeof path, "%s%s", ob->live ? ob->path : ob->coll, fa->dry ? "?dryRun=All" : "");
         bool ok = body && request(fa, STEP_WRITE, ob->live ? "PUT" : "POST", path, body, on_write);
         free(body);
-        if (!ok) {
-            set_message(fa, FORM_APPLY_FAILED, "cannot start a request (no connection or out of memory)");
-            append_partial(fa);
-            failed(fa);
-        }
+        if (!ok)
+            cannot_start(fa);
         return;
     }
     if (fa->dry) {   /* the server accepts every write: now for real */
@@ -734,13 +745,10 @@ static void write_next(form_apply_t *fa)
  * the loop never blocks. */
 static void pause_poll(uv_timer_t *t)
 {
-    form_apply_t *fa = t->data;
-    enter(fa);
+    form_apply_t *fa = timer_fired(t);
     const char *f = getenv("KDECK_TEST_PAUSE_BEFORE_WRITE");
-    fa->step = STEP_NONE;
     if (f && access(f, F_OK) != 0 && uv_now(app_loop(fa->app)) < fa->deadline) {
-        fa->step = STEP_PAUSE;
-        uv_timer_start(&fa->timer, pause_poll, 100, 0);
+        wait_then(fa, STEP_PAUSE, pause_poll, 100);
     } else {
         write_next(fa);
     }
@@ -792,8 +800,7 @@ bool form_apply_commit(form_apply_t *fa)
         app_info(fa->app, "test hook: waiting for %s", pause);
         uv_update_time(app_loop(fa->app));
         fa->deadline = uv_now(app_loop(fa->app)) + 60000;
-        fa->step = STEP_PAUSE;
-        uv_timer_start(&fa->timer, pause_poll, 0, 0);
+        wait_then(fa, STEP_PAUSE, pause_poll, 0);
     } else {
         write_next(fa);
     }

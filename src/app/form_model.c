@@ -14,137 +14,9 @@
 
 #include "kdeck/validate.h"
 
-/* ---- member access (the descriptor's own helpers are private to descriptor.c) ---------------- */
+/* ---- member access: descriptor.h's desc_get_ptr() & co.; AT names a plain member ------------- */
 
 #define AT(base, f, T) ((T *)(void *)((char *)(base) + (f)->off))
-
-static void *get_ptr(const void *base, const desc_field_t *f)
-{
-    void *p;
-    memcpy(&p, (const char *)base + f->off, sizeof p);
-    return p;
-}
-
-static void set_ptr(void *base, const desc_field_t *f, void *p)
-{
-    memcpy((char *)base + f->off, &p, sizeof p);
-}
-
-static size_t get_count(const void *base, const desc_field_t *f)
-{
-    size_t n;
-    memcpy(&n, (const char *)base + f->count_off, sizeof n);
-    return n;
-}
-
-static void set_count(void *base, const desc_field_t *f, size_t n)
-{
-    memcpy((char *)base + f->count_off, &n, sizeof n);
-}
-
-static void init_type(const desc_type_t *t, void *base)
-{
-    memset(base, 0, t->size);
-    for (size_t i = 0; i < t->n_fields; i++) {
-        const desc_field_t *f = &t->fields[i];
-        if (f->kind == DESC_F_INT)
-            *AT(base, f, int) = DESC_UNSET;
-        else if (f->kind == DESC_F_INTSTR)
-            AT(base, f, desc_intstr_t)->num = DESC_UNSET;
-        else if (f->kind == DESC_F_NUM)
-            *AT(base, f, double) = NAN;
-    }
-}
-
-static void free_strv(desc_strv_t *v)
-{
-    for (size_t i = 0; i < v->n; i++)
-        free(v->v[i]);
-    free(v->v);
-    v->v = NULL;
-    v->n = 0;
-}
-
-static void free_map(desc_map_t *mp)
-{
-    for (size_t i = 0; i < mp->n; i++) {
-        free(mp->v[i].key);
-        free(mp->v[i].value);
-    }
-    free(mp->v);
-    mp->v = NULL;
-    mp->n = 0;
-}
-
-static void free_fields(const desc_type_t *t, void *base);
-
-/* Frees one field's value and leaves it unset. */
-static void clear_field(const desc_field_t *f, void *base)
-{
-    switch (f->kind) {
-    case DESC_F_STR: free(*AT(base, f, char *)); *AT(base, f, char *) = NULL; break;
-    case DESC_F_INT: *AT(base, f, int) = DESC_UNSET; break;
-    case DESC_F_NUM: *AT(base, f, double) = NAN; break;
-    case DESC_F_BOOL: *AT(base, f, bool) = false; break;
-    case DESC_F_INTSTR:
-        free(AT(base, f, desc_intstr_t)->str);
-        AT(base, f, desc_intstr_t)->str = NULL;
-        AT(base, f, desc_intstr_t)->num = DESC_UNSET;
-        break;
-    case DESC_F_STRV: free_strv(AT(base, f, desc_strv_t)); break;
-    case DESC_F_MAP: free_map(AT(base, f, desc_map_t)); break;
-    case DESC_F_OBJ: {
-        void *p = get_ptr(base, f);
-        if (p) {
-            free_fields(f->sub, p);
-            free(p);
-        }
-        set_ptr(base, f, NULL);
-        break;
-    }
-    case DESC_F_LIST: {
-        char *p = get_ptr(base, f);
-        size_t n = get_count(base, f);
-        for (size_t j = 0; j < n; j++)
-            free_fields(f->sub, p + j * f->sub->size);
-        free(p);
-        set_ptr(base, f, NULL);
-        set_count(base, f, 0);
-        break;
-    }
-    }
-}
-
-static void free_fields(const desc_type_t *t, void *base)
-{
-    for (size_t i = 0; i < t->n_fields; i++)
-        clear_field(&t->fields[i], base);
-}
-
-static bool field_set(const desc_field_t *f, const void *base)
-{
-    switch (f->kind) {
-    case DESC_F_STR: return *AT(base, f, char *) != NULL;
-    case DESC_F_INT: return *AT(base, f, int) != DESC_UNSET;
-    case DESC_F_BOOL: return true;
-    case DESC_F_NUM: return !isnan(*AT(base, f, double));
-    case DESC_F_INTSTR:
-        return AT(base, f, desc_intstr_t)->str || AT(base, f, desc_intstr_t)->num != DESC_UNSET;
-    case DESC_F_STRV: return AT(base, f, desc_strv_t)->n > 0;
-    case DESC_F_MAP: return AT(base, f, desc_map_t)->n > 0;
-    case DESC_F_OBJ: return get_ptr(base, f) != NULL;
-    case DESC_F_LIST: return get_count(base, f) > 0;
-    }
-    return false;
-}
-
-static const desc_field_t *find_field(const desc_type_t *t, const char *key)
-{
-    for (size_t i = 0; i < t->n_fields; i++)
-        if (!strcmp(t->fields[i].key, key))
-            return &t->fields[i];
-    return NULL;
-}
 
 static bool in_one_of(const desc_type_t *t, const char *key)
 {
@@ -165,8 +37,8 @@ static bool is_choice_group(const desc_type_t *t)
 static const char *chosen_member(const desc_type_t *t, const void *base)
 {
     for (size_t i = 0; t->one_of[i]; i++) {
-        const desc_field_t *f = find_field(t, t->one_of[i]);
-        if (f && field_set(f, base))
+        const desc_field_t *f = desc_find_field(t, t->one_of[i]);
+        if (f && desc_field_is_set(f, base))
             return t->one_of[i];
     }
     return t->one_of_min == 0 ? t->one_of[0] : NULL;
@@ -177,24 +49,22 @@ static void object_defaults(const desc_type_t *t, void *base);
 
 static void *new_object(const desc_type_t *t)
 {
-    void *p = malloc(t->size);
-    if (p) {
-        init_type(t, p);
+    void *p = desc_new_type(t);
+    if (p)
         object_defaults(t, p);
-    }
     return p;
 }
 
 static void object_defaults(const desc_type_t *t, void *base)
 {
     if (t->one_of && t->one_of_min >= 1 && t->one_of_max == 1) { /* probe: an HTTP GET */
-        const desc_field_t *f = find_field(t, "httpGet");
+        const desc_field_t *f = desc_find_field(t, "httpGet");
         if (!f)
-            f = find_field(t, t->one_of[0]);
+            f = desc_find_field(t, t->one_of[0]);
         if (f && f->kind == DESC_F_OBJ)
-            set_ptr(base, f, new_object(f->sub));
+            desc_set_ptr(base, f, new_object(f->sub));
     }
-    const desc_field_t *use = find_field(t, "useHealthCheck");
+    const desc_field_t *use = desc_find_field(t, "useHealthCheck");
     if (use && use->kind == DESC_F_BOOL)
         *AT(base, use, bool) = true; /* switching the section on means using it */
 }
@@ -295,7 +165,7 @@ static void walk_repeated(builder_t *b, const desc_field_t *f, void *base, const
 {
     char p[256], label[64];
     const char *item = item_name(f->key);
-    size_t n = f->kind == DESC_F_LIST ? get_count(base, f)
+    size_t n = f->kind == DESC_F_LIST ? desc_get_count(base, f)
              : f->kind == DESC_F_STRV ? AT(base, f, desc_strv_t)->n
                                       : AT(base, f, desc_map_t)->n;
     for (size_t i = 0; i < n; i++) {
@@ -310,7 +180,7 @@ static void walk_repeated(builder_t *b, const desc_field_t *f, void *base, const
         r->index = i;
         snprintf(r->parent, sizeof r->parent, "%s", path);
         if (f->kind == DESC_F_LIST)
-            walk_type(b, f->sub, (char *)get_ptr(base, f) + i * f->sub->size, p, depth + 1, NULL);
+            walk_type(b, f->sub, (char *)desc_get_ptr(base, f) + i * f->sub->size, p, depth + 1, NULL);
     }
     snprintf(p, sizeof p, "%s[+]", path);
     snprintf(label, sizeof label, "+ add %s", item);
@@ -349,7 +219,7 @@ static void walk_type(builder_t *b, const desc_type_t *t, void *base, const char
             if (!chosen || strcmp(f->key, chosen))
                 continue;
             if (f->kind == DESC_F_OBJ) { /* the chosen handler's fields, without a heading */
-                void *sub = get_ptr(base, f);
+                void *sub = desc_get_ptr(base, f);
                 if (sub)
                     walk_type(b, f->sub, sub, p, depth, section_name(f->key));
                 continue;
@@ -368,7 +238,7 @@ static void walk_type(builder_t *b, const desc_type_t *t, void *base, const char
             walk_repeated(b, f, base, p, d);
             break;
         case DESC_F_OBJ: {
-            void *sub = get_ptr(base, f);
+            void *sub = desc_get_ptr(base, f);
             form_row_t *r = emit(b, root ? FORM_ROW_SECTION : FORM_ROW_OBJECT, root ? 0 : depth, p,
                                  root ? section_name(f->key) : label, f, base);
             if (r) {
@@ -425,7 +295,7 @@ void form_model_free(form_model_t *m)
     free(m->rows);
     desc_problems_free(&m->problems);
     desc_problems_free(&m->external);
-    free_map(&m->pending);
+    desc_map_clear(&m->pending);
     free(m);
 }
 
@@ -435,7 +305,7 @@ void form_model_replace(form_model_t *m, descriptor_t *d)
         return;
     descriptor_free(m->d);
     m->d = d;
-    free_map(&m->pending);
+    desc_map_clear(&m->pending);
     desc_problems_free(&m->external);
     m->changes++;
     form_model_refresh(m);
@@ -446,15 +316,15 @@ descriptor_t *form_model_blank(const char *ns)
     descriptor_t *d = descriptor_new();
     if (!d)
         return NULL;
-    const desc_field_t *f = find_field(&desc_type_descriptor, "containers");
+    const desc_field_t *f = desc_find_field(&desc_type_descriptor, "containers");
     void *c = f ? new_object(f->sub) : NULL;
     d->namespace_ = ns && *ns ? strdup(ns) : NULL;
     if (!c) {
         descriptor_free(d);
         return NULL;
     }
-    set_ptr(d, f, c);
-    set_count(d, f, 1);
+    desc_set_ptr(d, f, c);
+    desc_set_count(d, f, 1);
     return d;
 }
 
@@ -501,17 +371,19 @@ static void pending_set(form_model_t *m, const char *path, const char *text)
 
 void form_model_set_pending(form_model_t *m, const desc_map_t *pending)
 {
-    free_map(&m->pending);
+    desc_map_clear(&m->pending);
     for (size_t i = 0; pending && i < pending->n; i++)
         pending_set(m, pending->v[i].key, pending->v[i].value ? pending->v[i].value : "");
     form_model_refresh(m);
 }
 
-static void external_drop(form_model_t *m, const char *path)
+/* Drops the server errors on path and below it, and with ancestors also those on its ancestors
+ * (an object's error is stale once one of its fields changes). */
+static void external_drop_under(form_model_t *m, const char *path, bool ancestors)
 {
     desc_problems_t *e = &m->external;
     for (size_t i = 0; i < e->n;) {
-        if (path_prefix(path, e->v[i].path) || path_prefix(e->v[i].path, path)) {
+        if (path_prefix(path, e->v[i].path) || (ancestors && path_prefix(e->v[i].path, path))) {
             free(e->v[i].path);
             free(e->v[i].msg);
             memmove(&e->v[i], &e->v[i + 1], (e->n - i - 1) * sizeof e->v[0]);
@@ -520,6 +392,11 @@ static void external_drop(form_model_t *m, const char *path)
             i++;
         }
     }
+}
+
+static void external_drop(form_model_t *m, const char *path)
+{
+    external_drop_under(m, path, true);
 }
 
 /* ---- validation ------------------------------------------------------------------------------ */
@@ -669,7 +546,7 @@ void form_row_text(const form_model_t *m, size_t row, char *buf, size_t len)
             if (*kv->key || (kv->value && *kv->value)) /* a new label is empty, not "=" */
                 snprintf(buf, len, "%s=%s", kv->key, kv->value ? kv->value : "");
         } else {
-            item_summary(f->sub, (char *)get_ptr(r->base, f) + r->index * f->sub->size, buf, len);
+            item_summary(f->sub, (char *)desc_get_ptr(r->base, f) + r->index * f->sub->size, buf, len);
         }
         break;
     default:
@@ -735,17 +612,7 @@ static void restructured(form_model_t *m, const char *under)
             i++;
         }
     }
-    desc_problems_t *e = &m->external;
-    for (size_t i = 0; i < e->n;) {
-        if (path_prefix(under, e->v[i].path)) {
-            free(e->v[i].path);
-            free(e->v[i].msg);
-            memmove(&e->v[i], &e->v[i + 1], (e->n - i - 1) * sizeof e->v[0]);
-            e->n--;
-        } else {
-            i++;
-        }
-    }
+    external_drop_under(m, under, false);
     m->changes++;
     form_model_refresh(m);
 }
@@ -916,14 +783,14 @@ bool form_row_choose(form_model_t *m, size_t row, size_t index)
     if (dot && !strcmp(dot, ".(source)"))
         *dot = '\0'; /* the object whose source changes */
     for (size_t i = 0; t->one_of[i]; i++) {
-        const desc_field_t *f = find_field(t, t->one_of[i]);
+        const desc_field_t *f = desc_find_field(t, t->one_of[i]);
         if (!f)
             continue;
         if (strcmp(t->one_of[i], want)) {
-            clear_field(f, r->base);
-        } else if (!field_set(f, r->base)) {
+            desc_clear_field(f, r->base);
+        } else if (!desc_field_is_set(f, r->base)) {
             if (f->kind == DESC_F_OBJ)
-                set_ptr(r->base, f, new_object(f->sub));
+                desc_set_ptr(r->base, f, new_object(f->sub));
             else if (f->kind == DESC_F_STR)
                 *AT(r->base, f, char *) = strdup("");
         }
@@ -950,9 +817,9 @@ bool form_row_toggle(form_model_t *m, size_t row)
     char path[256];
     snprintf(path, sizeof path, "%s", r->path);
     if (r->on)
-        clear_field(f, r->base);
+        desc_clear_field(f, r->base);
     else
-        set_ptr(r->base, f, new_object(f->sub));
+        desc_set_ptr(r->base, f, new_object(f->sub));
     restructured(m, path);
     return true;
 }
@@ -961,15 +828,15 @@ bool form_row_toggle(form_model_t *m, size_t row)
 static bool insert_item(const desc_field_t *f, void *base, size_t at)
 {
     if (f->kind == DESC_F_LIST) {
-        size_t n = get_count(base, f), sz = f->sub->size;
-        char *arr = realloc(get_ptr(base, f), (n + 1) * sz);
+        size_t n = desc_get_count(base, f), sz = f->sub->size;
+        char *arr = realloc(desc_get_ptr(base, f), (n + 1) * sz);
         if (!arr)
             return false;
         memmove(arr + (at + 1) * sz, arr + at * sz, (n - at) * sz);
-        init_type(f->sub, arr + at * sz);
+        desc_init_type(f->sub, arr + at * sz);
         object_defaults(f->sub, arr + at * sz);
-        set_ptr(base, f, arr);
-        set_count(base, f, n + 1);
+        desc_set_ptr(base, f, arr);
+        desc_set_count(base, f, n + 1);
     } else if (f->kind == DESC_F_STRV) {
         desc_strv_t *v = AT(base, f, desc_strv_t);
         char *s = strdup("");
@@ -1004,7 +871,7 @@ static bool insert_item(const desc_field_t *f, void *base, size_t at)
 
 static size_t item_count(const desc_field_t *f, void *base)
 {
-    return f->kind == DESC_F_LIST ? get_count(base, f)
+    return f->kind == DESC_F_LIST ? desc_get_count(base, f)
          : f->kind == DESC_F_STRV ? AT(base, f, desc_strv_t)->n
                                   : AT(base, f, desc_map_t)->n;
 }
@@ -1051,13 +918,13 @@ bool form_row_remove(form_model_t *m, size_t row)
     snprintf(parent, sizeof parent, "%s", r->parent);
     if (f->kind == DESC_F_LIST) {
         size_t sz = f->sub->size;
-        char *arr = get_ptr(base, f);
-        free_fields(f->sub, arr + i * sz);
+        char *arr = desc_get_ptr(base, f);
+        desc_free_fields(f->sub, arr + i * sz);
         memmove(arr + i * sz, arr + (i + 1) * sz, (n - i - 1) * sz);
-        set_count(base, f, n - 1);
+        desc_set_count(base, f, n - 1);
         if (n == 1) {
             free(arr);
-            set_ptr(base, f, NULL);
+            desc_set_ptr(base, f, NULL);
         }
     } else if (f->kind == DESC_F_STRV) {
         desc_strv_t *v = AT(base, f, desc_strv_t);
@@ -1103,7 +970,7 @@ bool form_row_move(form_model_t *m, size_t row, int dir, char *new_path, size_t 
     if ((dir < 0 && i == 0) || j >= n)
         return false;
     if (f->kind == DESC_F_LIST) {
-        char *arr = get_ptr(base, f);
+        char *arr = desc_get_ptr(base, f);
         swap_bytes(arr + i * f->sub->size, arr + j * f->sub->size, f->sub->size);
     } else if (f->kind == DESC_F_STRV) {
         desc_strv_t *v = AT(base, f, desc_strv_t);

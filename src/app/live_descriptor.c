@@ -113,7 +113,8 @@ static void on_done(http_req_t *req, const http_result_t *res, void *ud)
     next_step(l);
 }
 
-static void next_step(live_load_t *l)
+/* Starts the GET of the current step; NULL when it cannot start. */
+static http_req_t *get_step(live_load_t *l)
 {
     char path[800];
     switch (l->step) {
@@ -123,15 +124,23 @@ static void next_step(live_load_t *l)
     case LIVE_HPAS: apply_object_path("HorizontalPodAutoscaler", l->ns, NULL, path, sizeof path); break;
     case LIVE_DONE:
     default:
-        finish_ok(l);
-        return;
+        return NULL;
     }
     http_client_t *http = app_http(l->app);
     http_req_opts_t o = { .path = path, .accept = "application/json", .timeout_ms = LIVE_REQUEST_TIMEOUT_MS,
                           .on_done = on_done, .ud = l };
-    l->req = http ? http_request(http, &o) : NULL;
+    return http ? http_request(http, &o) : NULL;
+}
+
+static void next_step(live_load_t *l)
+{
+    if (l->step >= LIVE_DONE) {
+        finish_ok(l);
+        return;
+    }
+    l->req = get_step(l);
     if (!l->req)
-        finish(l, NULL, http ? "out of memory" : "API unreachable: not connected to a cluster");
+        finish(l, NULL, app_http(l->app) ? "out of memory" : "API unreachable: not connected to a cluster");
 }
 
 live_load_t *live_descriptor_load(struct app *app, const char *ns, const char *deployment,
@@ -153,11 +162,8 @@ live_load_t *live_descriptor_load(struct app *app, const char *ns, const char *d
     }
     /* The callback must never run before the caller has the handle: a first request that
      * cannot start is a NULL return, not a callback. */
-    char path[800];
-    apply_object_path("Deployment", l->ns, l->deployment, path, sizeof path);
-    http_req_opts_t o = { .path = path, .accept = "application/json", .timeout_ms = LIVE_REQUEST_TIMEOUT_MS,
-                          .on_done = on_done, .ud = l };
-    l->req = http_request(app_http(app), &o);
+    l->step = LIVE_DEPLOYMENT;
+    l->req = get_step(l);
     if (!l->req) {
         free(l);
         return NULL;

@@ -17,10 +17,10 @@
 #include "kdeck/apply_plan.h"
 #include "kdeck/audit.h"
 #include "kdeck/descriptor.h"
+#include "kdeck/strutil.h"
 #include "kdeck/textdiff.h"
 #include "kdeck/validate.h"
 
-#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,28 +67,6 @@ static void usage(FILE *f)
           "follows the rollout. --dry-run stops after the diff and the server's dry run.\n"
           "Exit: 0 done, 1 failed or timed out, 2 usage or read-only, 3 conflict, 4 API unreachable.\n",
           f);
-}
-
-/* "5m", "90s", "1m30s", "2h", "500ms", "300" (seconds) → milliseconds; -1 when malformed. */
-static long parse_duration(const char *s)
-{
-    long total = 0;
-    if (!*s)
-        return -1;
-    while (*s) {
-        if (!isdigit((unsigned char)*s))
-            return -1;
-        char *end;
-        long v = strtol(s, &end, 10);
-        s = end;
-        if (!strncmp(s, "ms", 2)) { total += v; s += 2; }
-        else if (*s == 's') { total += v * 1000; s++; }
-        else if (*s == 'm') { total += v * 60000; s++; }
-        else if (*s == 'h') { total += v * 3600000; s++; }
-        else if (!*s) total += v * 1000;
-        else return -1;
-    }
-    return total;
 }
 
 /* ---- output ---- */
@@ -473,7 +451,7 @@ int cli_apply_main(int argc, char **argv, const cli_conn_t *conn)
             validate = true;
         else if ((!strcmp(s, "--timeout") && i + 1 < argc) || !strncmp(s, "--timeout=", 10)) {
             const char *v = s[9] == '=' ? s + 10 : argv[++i];
-            if ((timeout_ms = parse_duration(v)) <= 0) {
+            if ((timeout_ms = str_parse_duration_ms(v)) <= 0) {
                 fprintf(stderr, "kdeck apply: invalid --timeout '%s' (e.g. 5m, 90s)\n", v);
                 return CLI_USAGE;
             }

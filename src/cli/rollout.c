@@ -15,9 +15,9 @@
 #include "kdeck/prom.h"
 #include "kdeck/rollout_driver.h"
 #include "kdeck/statedir.h"
+#include "kdeck/strutil.h"
 #include "kdeck/validate.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -63,28 +63,6 @@ static void usage(FILE *f)
           "to a detached driver and return once it holds the lock.\n"
           "Exit: 0 succeeded (abort: reverted), 1 failed (rolled back) or aborted, 2 usage or read-only,\n"
           "3 locked by another driver or conflict, 4 API server unreachable.\n", f);
-}
-
-/* "5m", "90s", "1m30s", "2h", "300" (seconds) → ms; -1 when malformed. */
-static long parse_duration(const char *s)
-{
-    long total = 0;
-    if (!*s)
-        return -1;
-    while (*s) {
-        if (!isdigit((unsigned char)*s))
-            return -1;
-        char *end;
-        long v = strtol(s, &end, 10);
-        s = end;
-        if (!strncmp(s, "ms", 2)) { total += v; s += 2; }
-        else if (*s == 's') { total += v * 1000; s++; }
-        else if (*s == 'm') { total += v * 60000; s++; }
-        else if (*s == 'h') { total += v * 3600000; s++; }
-        else if (!*s) total += v * 1000;
-        else return -1;
-    }
-    return total;
 }
 
 /* ---- output ---- */
@@ -576,7 +554,7 @@ static int parse_args(int argc, char **argv, const cli_conn_t *conn, rargs_t *a)
         } else if (!strcmp(s, "--wait") || !strcmp(s, "-w"))
             a->wait = true;
         else if (OPT_("--timeout")) {
-            if ((a->timeout_ms = parse_duration(v)) <= 0) {
+            if ((a->timeout_ms = str_parse_duration_ms(v)) <= 0) {
                 fprintf(stderr, "kdeck rollout: invalid --timeout '%s' (e.g. 90s, 10m)\n", v);
                 return CLI_USAGE;
             }

@@ -2,7 +2,6 @@
  * KUBERNETES_EXEC_INFO it is given. Mirrors client-go's plugin/pkg/client/auth/exec. */
 #include "kdeck/kubeconfig.h"
 
-#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +10,7 @@
 #include <cjson/cJSON.h>
 
 #include "kdeck/base64.h"
+#include "kdeck/strutil.h"
 
 static void kc_cred_err(kc_error_t *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -43,56 +43,12 @@ void kc_exec_credential_clear(kc_exec_credential_t *cred)
     memset(cred, 0, sizeof *cred);
 }
 
-static int kc_digits(const char *s, int n)
-{
-    int v = 0;
-    for (int i = 0; i < n; i++) {
-        if (!isdigit((unsigned char)s[i]))
-            return -1;
-        v = v * 10 + (s[i] - '0');
-    }
-    return v;
-}
-
 bool kc_parse_rfc3339(const char *s, time_t *out)
 {
-    /* 2006-01-02T15:04:05[.frac](Z|+07:00) */
-    if (!s || strlen(s) < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') ||
-        s[13] != ':' || s[16] != ':')
+    int64_t ms;
+    if (!str_parse_rfc3339_ms(s, &ms))
         return false;
-    int year = kc_digits(s, 4), mon = kc_digits(s + 5, 2), day = kc_digits(s + 8, 2);
-    int hour = kc_digits(s + 11, 2), min = kc_digits(s + 14, 2), sec = kc_digits(s + 17, 2);
-    if (year < 0 || mon < 1 || mon > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 ||
-        min < 0 || min > 59 || sec < 0 || sec > 60)
-        return false;
-    const char *p = s + 19;
-    if (*p == '.') {
-        p++;
-        if (!isdigit((unsigned char)*p))
-            return false;
-        while (isdigit((unsigned char)*p))
-            p++;
-    }
-    long offset = 0;
-    if (*p == 'Z' || *p == 'z') {
-        p++;
-    } else if ((*p == '+' || *p == '-') && strnlen(p, 6) == 6 && p[3] == ':') {
-        int oh = kc_digits(p + 1, 2), om = kc_digits(p + 4, 2);
-        if (oh < 0 || oh > 23 || om < 0 || om > 59)
-            return false;
-        offset = (oh * 60L + om) * 60L * (*p == '-' ? -1 : 1);
-        p += 6;
-    } else {
-        return false;
-    }
-    if (*p)
-        return false;
-    struct tm tm = {.tm_year = year - 1900, .tm_mon = mon - 1, .tm_mday = day,
-                    .tm_hour = hour, .tm_min = min, .tm_sec = sec};
-    time_t t = timegm(&tm);
-    if (t == (time_t)-1 && !(year == 1969 && mon == 12 && day == 31))
-        return false;
-    *out = t - offset;
+    *out = (time_t)(ms / 1000 - (ms % 1000 < 0)); /* whole seconds, rounded down as timegm's */
     return true;
 }
 

@@ -3,7 +3,6 @@
 #include "kdeck/descriptor.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -11,9 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "kdeck/fileio.h"
 #include "kdeck/strutil.h"
 #include "kdeck/validate.h"
 
@@ -376,31 +374,31 @@ const desc_type_t desc_type_descriptor = TYPE("AppDescriptor", descriptor_t, des
 #define CAT(base, f, T) ((const T *)(const void *)((const char *)(base) + (f)->off))
 
 /* Nested objects are `T *` members; memcpy moves them without aliasing them as void *. */
-static void *get_ptr(const void *base, const desc_field_t *f)
+void *desc_get_ptr(const void *base, const desc_field_t *f)
 {
     void *p;
     memcpy(&p, (const char *)base + f->off, sizeof p);
     return p;
 }
 
-static void set_ptr(void *base, const desc_field_t *f, void *p)
+void desc_set_ptr(void *base, const desc_field_t *f, void *p)
 {
     memcpy((char *)base + f->off, &p, sizeof p);
 }
 
-static size_t get_count(const void *base, const desc_field_t *f)
+size_t desc_get_count(const void *base, const desc_field_t *f)
 {
     size_t n;
     memcpy(&n, (const char *)base + f->count_off, sizeof n);
     return n;
 }
 
-static void set_count(void *base, const desc_field_t *f, size_t n)
+void desc_set_count(void *base, const desc_field_t *f, size_t n)
 {
     memcpy((char *)base + f->count_off, &n, sizeof n);
 }
 
-static void init_type(const desc_type_t *t, void *base)
+void desc_init_type(const desc_type_t *t, void *base)
 {
     memset(base, 0, t->size);
     for (size_t i = 0; i < t->n_fields; i++) {
@@ -414,11 +412,11 @@ static void init_type(const desc_type_t *t, void *base)
     }
 }
 
-static void *new_type(const desc_type_t *t)
+void *desc_new_type(const desc_type_t *t)
 {
     void *p = malloc(t->size);
     if (p)
-        init_type(t, p);
+        desc_init_type(t, p);
     return p;
 }
 
@@ -431,7 +429,7 @@ static void free_strv(desc_strv_t *v)
     v->n = 0;
 }
 
-static void free_map(desc_map_t *m)
+void desc_map_clear(desc_map_t *m)
 {
     for (size_t i = 0; i < m->n; i++) {
         free(m->v[i].key);
@@ -442,39 +440,81 @@ static void free_map(desc_map_t *m)
     m->n = 0;
 }
 
-static void free_fields(const desc_type_t *t, void *base)
+void desc_clear_field(const desc_field_t *f, void *base)
 {
-    for (size_t i = 0; i < t->n_fields; i++) {
-        const desc_field_t *f = &t->fields[i];
-        switch (f->kind) {
-        case DESC_F_STR: free(*AT(base, f, char *)); break;
-        case DESC_F_INTSTR: free(AT(base, f, desc_intstr_t)->str); break;
-        case DESC_F_STRV: free_strv(AT(base, f, desc_strv_t)); break;
-        case DESC_F_MAP: free_map(AT(base, f, desc_map_t)); break;
-        case DESC_F_OBJ: {
-            void *p = get_ptr(base, f);
-            if (p) {
-                free_fields(f->sub, p);
-                free(p);
-            }
-            break;
-        }
-        case DESC_F_LIST: {
-            char *p = get_ptr(base, f);
-            size_t n = get_count(base, f);
-            for (size_t j = 0; j < n; j++)
-                free_fields(f->sub, p + j * f->sub->size);
+    switch (f->kind) {
+    case DESC_F_STR: free(*AT(base, f, char *)); *AT(base, f, char *) = NULL; break;
+    case DESC_F_INT: *AT(base, f, int) = DESC_UNSET; break;
+    case DESC_F_NUM: *AT(base, f, double) = NAN; break;
+    case DESC_F_BOOL: *AT(base, f, bool) = false; break;
+    case DESC_F_INTSTR:
+        free(AT(base, f, desc_intstr_t)->str);
+        AT(base, f, desc_intstr_t)->str = NULL;
+        AT(base, f, desc_intstr_t)->num = DESC_UNSET;
+        break;
+    case DESC_F_STRV: free_strv(AT(base, f, desc_strv_t)); break;
+    case DESC_F_MAP: desc_map_clear(AT(base, f, desc_map_t)); break;
+    case DESC_F_OBJ: {
+        void *p = desc_get_ptr(base, f);
+        if (p) {
+            desc_free_fields(f->sub, p);
             free(p);
-            break;
         }
-        default: break;
-        }
+        desc_set_ptr(base, f, NULL);
+        break;
     }
+    case DESC_F_LIST: {
+        char *p = desc_get_ptr(base, f);
+        size_t n = desc_get_count(base, f);
+        for (size_t j = 0; j < n; j++)
+            desc_free_fields(f->sub, p + j * f->sub->size);
+        free(p);
+        desc_set_ptr(base, f, NULL);
+        desc_set_count(base, f, 0);
+        break;
+    }
+    }
+}
+
+void desc_free_fields(const desc_type_t *t, void *base)
+{
+    for (size_t i = 0; i < t->n_fields; i++)
+        desc_clear_field(&t->fields[i], base);
+}
+
+bool desc_field_is_set(const desc_field_t *f, const void *base)
+{
+    switch (f->kind) {
+    case DESC_F_STR: return *CAT(base, f, char *) != NULL;
+    case DESC_F_INT: return *CAT(base, f, int) != DESC_UNSET;
+    case DESC_F_BOOL: return true;
+    case DESC_F_NUM: return !isnan(*CAT(base, f, double));
+    case DESC_F_INTSTR:
+        return CAT(base, f, desc_intstr_t)->str || CAT(base, f, desc_intstr_t)->num != DESC_UNSET;
+    case DESC_F_STRV: return CAT(base, f, desc_strv_t)->n > 0;
+    case DESC_F_MAP: return CAT(base, f, desc_map_t)->n > 0;
+    case DESC_F_OBJ: return desc_get_ptr(base, f) != NULL;
+    case DESC_F_LIST: return desc_get_count(base, f) > 0;
+    }
+    return false;
+}
+
+static const desc_field_t *find_field(const desc_type_t *t, const char *key, bool icase)
+{
+    for (size_t i = 0; i < t->n_fields; i++)
+        if (icase ? !strcasecmp(t->fields[i].key, key) : !strcmp(t->fields[i].key, key))
+            return &t->fields[i];
+    return NULL;
+}
+
+const desc_field_t *desc_find_field(const desc_type_t *t, const char *key)
+{
+    return find_field(t, key, false);
 }
 
 descriptor_t *descriptor_new(void)
 {
-    descriptor_t *d = new_type(&desc_type_descriptor);
+    descriptor_t *d = desc_new_type(&desc_type_descriptor);
     if (!d)
         return NULL;
     d->api_version = strdup(DESC_API_VERSION);
@@ -490,7 +530,7 @@ void descriptor_free(descriptor_t *d)
 {
     if (!d)
         return;
-    free_fields(&desc_type_descriptor, d);
+    desc_free_fields(&desc_type_descriptor, d);
     free(d);
 }
 
@@ -635,10 +675,10 @@ static void parse_field(const desc_field_t *f, const cJSON *j, void *base, jpath
     case DESC_F_OBJ: {
         if (!cJSON_IsObject(j))
             goto bad;
-        void *sub = new_type(f->sub);
+        void *sub = desc_new_type(f->sub);
         if (!sub)
             goto oom;
-        set_ptr(base, f, sub);
+        desc_set_ptr(base, f, sub);
         parse_type(f->sub, j, sub, p, pr, ok);
         return;
     }
@@ -651,11 +691,11 @@ static void parse_field(const desc_field_t *f, const cJSON *j, void *base, jpath
         char *arr = malloc((size_t)n * f->sub->size);
         if (!arr)
             goto oom;
-        set_ptr(base, f, arr);
+        desc_set_ptr(base, f, arr);
         size_t i = 0;
         for (const cJSON *it = j->child; it; it = it->next, i++) {
-            init_type(f->sub, arr + i * f->sub->size);
-            set_count(base, f, i + 1);
+            desc_init_type(f->sub, arr + i * f->sub->size);
+            desc_set_count(base, f, i + 1);
             size_t old = path_index(p, i);
             if (!cJSON_IsObject(it)) {
                 desc_problems_add(pr, p->s, "must be an object");
@@ -675,14 +715,6 @@ bad:
 oom:
     desc_problems_add(pr, p->s, "out of memory");
     *ok = false;
-}
-
-static const desc_field_t *find_field(const desc_type_t *t, const char *key, bool icase)
-{
-    for (size_t i = 0; i < t->n_fields; i++)
-        if (icase ? !strcasecmp(t->fields[i].key, key) : !strcmp(t->fields[i].key, key))
-            return &t->fields[i];
-    return NULL;
 }
 
 static void parse_type(const desc_type_t *t, const cJSON *obj, void *base, jpath_t *p,
@@ -740,7 +772,7 @@ descriptor_t *descriptor_parse(const char *text, size_t len, desc_problems_t *pr
         cJSON_Delete(root);
         return NULL;
     }
-    descriptor_t *d = new_type(&desc_type_descriptor);
+    descriptor_t *d = desc_new_type(&desc_type_descriptor);
     if (!d) {
         cJSON_Delete(root);
         desc_problems_add(problems, "", "out of memory");
@@ -760,35 +792,12 @@ descriptor_t *descriptor_parse(const char *text, size_t len, desc_problems_t *pr
 
 descriptor_t *descriptor_load(const char *file, desc_problems_t *problems)
 {
-    FILE *fp = fopen(file, "rb");
-    if (!fp) {
-        desc_problems_add(problems, "", "%s: %s", file, strerror(errno));
-        return NULL;
-    }
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len + 4096 > cap) {
-            cap = cap ? cap * 2 : 8192;
-            char *nb = realloc(buf, cap);
-            if (!nb) {
-                free(buf);
-                fclose(fp);
-                desc_problems_add(problems, "", "%s: out of memory", file);
-                return NULL;
-            }
-            buf = nb;
-        }
-        size_t got = fread(buf + len, 1, cap - len, fp);
-        len += got;
-        if (got == 0)
-            break;
-    }
-    bool err = ferror(fp);
-    fclose(fp);
-    if (err) {
-        free(buf);
-        desc_problems_add(problems, "", "%s: read error", file);
+    size_t len;
+    int err = 0;
+    char *buf = file_read_all(file, 0, &len, &err);
+    if (!buf) {
+        desc_problems_add(problems, "", "%s: %s", file,
+                          err == ENOMEM ? "out of memory" : err == EIO ? "read error" : strerror(err));
         return NULL;
     }
     descriptor_t *d = descriptor_parse(buf, len, problems);
@@ -850,12 +859,12 @@ static cJSON *field_json(const desc_field_t *f, const void *base)
         return o;
     }
     case DESC_F_OBJ: {
-        const void *p = get_ptr(base, f);
+        const void *p = desc_get_ptr(base, f);
         return p ? type_json(f->sub, p) : NULL;
     }
     case DESC_F_LIST: {
-        const char *p = get_ptr(base, f);
-        size_t n = get_count(base, f);
+        const char *p = desc_get_ptr(base, f);
+        size_t n = desc_get_count(base, f);
         if (!n)
             return NULL;
         cJSON *a = cJSON_CreateArray();
@@ -934,37 +943,7 @@ int descriptor_save(const descriptor_t *d, const char *file)
     char *text = descriptor_to_text(d);
     if (!text)
         return -ENOMEM;
-    size_t n = strlen(file) + 16;
-    char *tmp = malloc(n);
-    if (!tmp) {
-        free(text);
-        return -ENOMEM;
-    }
-    snprintf(tmp, n, "%s.tmpXXXXXX", file);
-    int fd = mkstemp(tmp), rc = 0;
-    if (fd < 0) {
-        rc = -errno;
-    } else {
-        size_t len = strlen(text), off = 0;
-        while (off < len && rc == 0) {
-            ssize_t w = write(fd, text + off, len - off);
-            if (w < 0 && errno != EINTR)
-                rc = -errno;
-            else if (w > 0)
-                off += (size_t)w;
-        }
-        if (rc == 0 && fchmod(fd, 0600) < 0)
-            rc = -errno;
-        if (rc == 0 && fsync(fd) < 0)
-            rc = -errno;
-        if (close(fd) < 0 && rc == 0)
-            rc = -errno;
-        if (rc == 0 && rename(tmp, file) < 0)
-            rc = -errno;
-        if (rc != 0)
-            unlink(tmp);
-    }
-    free(tmp);
+    int rc = file_write_private(file, text, strlen(text));
     free(text);
     return rc;
 }
@@ -988,29 +967,12 @@ bool descriptor_equal(const descriptor_t *a, const descriptor_t *b)
 
 /* ---- generic checks ------------------------------------------------------------------------- */
 
-static bool field_set(const desc_field_t *f, const void *base)
-{
-    switch (f->kind) {
-    case DESC_F_STR: return *CAT(base, f, char *) != NULL;
-    case DESC_F_INT: return *CAT(base, f, int) != DESC_UNSET;
-    case DESC_F_BOOL: return true;
-    case DESC_F_NUM: return !isnan(*CAT(base, f, double));
-    case DESC_F_INTSTR:
-        return CAT(base, f, desc_intstr_t)->str || CAT(base, f, desc_intstr_t)->num != DESC_UNSET;
-    case DESC_F_STRV: return CAT(base, f, desc_strv_t)->n > 0;
-    case DESC_F_MAP: return CAT(base, f, desc_map_t)->n > 0;
-    case DESC_F_OBJ: return get_ptr(base, f) != NULL;
-    case DESC_F_LIST: return get_count(base, f) > 0;
-    }
-    return false;
-}
-
 static void check_type(const desc_type_t *t, const void *base, jpath_t *p, desc_problems_t *pr);
 
 static void check_field(const desc_field_t *f, const void *base, jpath_t *p, desc_problems_t *pr)
 {
     char buf[96];
-    if (!field_set(f, base) ||
+    if (!desc_field_is_set(f, base) ||
         (f->kind == DESC_F_STR && !**CAT(base, f, char *) && f->required)) {
         if (f->required)
             desc_problems_add(pr, p->s, f->kind == DESC_F_LIST ? "at least one is required"
@@ -1077,11 +1039,11 @@ static void check_field(const desc_field_t *f, const void *base, jpath_t *p, des
         break;
     }
     case DESC_F_OBJ:
-        check_type(f->sub, get_ptr(base, f), p, pr);
+        check_type(f->sub, desc_get_ptr(base, f), p, pr);
         break;
     case DESC_F_LIST: {
-        const char *arr = get_ptr(base, f);
-        size_t n = get_count(base, f);
+        const char *arr = desc_get_ptr(base, f);
+        size_t n = desc_get_count(base, f);
         for (size_t i = 0; i < n; i++) {
             size_t old = path_index(p, i);
             check_type(f->sub, arr + i * f->sub->size, p, pr);
@@ -1099,7 +1061,7 @@ static void check_type(const desc_type_t *t, const void *base, jpath_t *p, desc_
         int set = 0;
         char list[160] = "";
         for (size_t i = 0; t->one_of[i]; i++) {
-            set += field_set(find_field(t, t->one_of[i], false), base);
+            set += desc_field_is_set(find_field(t, t->one_of[i], false), base);
             snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "",
                      t->one_of[i]);
         }

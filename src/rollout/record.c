@@ -4,7 +4,6 @@
  * hand or by another version, so every field is checked and a bad one is named in the error. */
 #include "kdeck/rollout_driver.h"
 
-#include <ctype.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -43,65 +42,10 @@ void ro_time_format(int64_t ms, char *buf, size_t len)
              tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
 }
 
-static int digits(const char *s, int n)
-{
-    int v = 0;
-    for (int i = 0; i < n; i++) {
-        if (!isdigit((unsigned char)s[i]))
-            return -1;
-        v = v * 10 + (s[i] - '0');
-    }
-    return v;
-}
-
 bool ro_time_parse(const char *s, int64_t *ms)
 {
-    /* 2006-01-02T15:04:05[.frac](Z|+07:00) */
-    if (!s || strnlen(s, 20) < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') ||
-        s[13] != ':' || s[16] != ':')
-        return false;
-    int year = digits(s, 4), mon = digits(s + 5, 2), day = digits(s + 8, 2);
-    int hour = digits(s + 11, 2), min = digits(s + 14, 2), sec = digits(s + 17, 2);
-    if (year < 1970 || mon < 1 || mon > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 ||
-        min < 0 || min > 59 || sec < 0 || sec > 60)
-        return false;
-    const char *p = s + 19;
-    int frac_ms = 0;
-    if (*p == '.') {
-        p++;
-        if (!isdigit((unsigned char)*p))
-            return false;
-        int nd = 0;
-        for (; isdigit((unsigned char)*p); p++, nd++)
-            if (nd < 3)
-                frac_ms = frac_ms * 10 + (*p - '0');
-        for (; nd < 3; nd++) /* "0.5" is 500 ms */
-            frac_ms *= 10;
-    }
-    int64_t offset = 0;
-    if (*p == 'Z' || *p == 'z') {
-        p++;
-    } else if ((*p == '+' || *p == '-') && strnlen(p, 6) == 6 && p[3] == ':') {
-        int oh = digits(p + 1, 2), om = digits(p + 4, 2);
-        if (oh < 0 || oh > 23 || om < 0 || om > 59)
-            return false;
-        offset = (oh * 60 + om) * 60 * (*p == '-' ? -1 : 1);
-        p += 6;
-    } else {
-        return false;
-    }
-    if (*p)
-        return false;
-    /* days from civil (Howard Hinnant), so no timegm() and no TZ dependence */
-    int y = year - (mon <= 2);
-    int era = y / 400;
-    int yoe = y - era * 400;
-    int doy = (153 * (mon + (mon > 2 ? -3 : 9)) + 2) / 5 + day - 1;
-    int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    int64_t days = (int64_t)era * 146097 + doe - 719468;
-    int64_t secs = days * 86400 + hour * 3600 + min * 60 + sec - offset;
-    *ms = secs * 1000 + frac_ms;
-    return true;
+    /* a recorded time before 1970 is a hand-written mistake, not a time kdeck wrote */
+    return s && strncmp(s, "1970", 4) >= 0 && str_parse_rfc3339_ms(s, ms);
 }
 
 /* ---- JSON building blocks -------------------------------------------------------------------- */
