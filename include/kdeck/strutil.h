@@ -19,5 +19,7 @@ long str_parse_duration_ms(const char *s);
 /* An RFC 3339 time, 2006-01-02T15:04:05[.frac](Z|+07:00), to Unix milliseconds (the fraction
  * cut to ms; years 0000-9999, so it may be negative). False when malformed. */
 bool str_parse_rfc3339_ms(const char *s, int64_t *ms);
+/* A duration for people: "250ms", "4.2s", "42s", "3m05s", "1h02m" (negative counts as 0). */
+void str_format_duration_ms(int64_t ms, char *buf, size_t len);
 
 #endif

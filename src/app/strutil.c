@@ -145,3 +145,19 @@ bool str_parse_rfc3339_ms(const char *s, int64_t *ms)
     *ms = secs * 1000 + frac_ms;
     return true;
 }
+
+void str_format_duration_ms(int64_t ms, char *buf, size_t len)
+{
+    if (ms < 0)
+        ms = 0;
+    if (ms < 1000)
+        snprintf(buf, len, "%dms", (int)ms);
+    else if (ms < 10000)
+        snprintf(buf, len, "%.1fs", (double)ms / 1000);
+    else if (ms < 60000)
+        snprintf(buf, len, "%ds", (int)(ms / 1000));
+    else if (ms < 3600000)
+        snprintf(buf, len, "%dm%02ds", (int)(ms / 60000), (int)(ms / 1000 % 60));
+    else
+        snprintf(buf, len, "%lldh%02dm", (long long)(ms / 3600000), (int)(ms / 60000 % 60));
+}

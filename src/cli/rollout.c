@@ -67,18 +67,6 @@ static void usage(FILE *f)
 
 /* ---- output ---- */
 
-static void fmt_duration(int64_t ms, char *buf, size_t len)
-{
-    if (ms < 0)
-        ms = 0;
-    if (ms < 60000)
-        snprintf(buf, len, "%.1fs", (double)ms / 1000.0);
-    else if (ms < 3600000)
-        snprintf(buf, len, "%lldm%02llds", (long long)(ms / 60000), (long long)(ms / 1000 % 60));
-    else
-        snprintf(buf, len, "%lldh%02lldm", (long long)(ms / 3600000), (long long)(ms / 60000 % 60));
-}
-
 static void print_json(cJSON *o)
 {
     char *s = o ? cJSON_PrintUnformatted(o) : NULL;
@@ -135,7 +123,7 @@ static void print_steps(const ro_state_t *s)
     ro_time_format(s->started_ms, t, sizeof t);
     if (end) {
         char dur[32];
-        fmt_duration(end - s->started_ms, dur, sizeof dur);
+        str_format_duration_ms(end - s->started_ms, dur, sizeof dur);
         printf("  started %s, took %s\n", t, dur);
     } else {
         printf("  started %s, at step %s\n", t, ro_step_name(s->step));
@@ -147,7 +135,7 @@ static void print_steps(const ro_state_t *s)
     for (int i = 0; i < RO_N_STEPS; i++) {
         char dur[32] = "";
         if (s->step_started_ms[i] && s->step_finished_ms[i])
-            fmt_duration(s->step_finished_ms[i] - s->step_started_ms[i], dur, sizeof dur);
+            str_format_duration_ms(s->step_finished_ms[i] - s->step_started_ms[i], dur, sizeof dur);
         else if (s->step_started_ms[i] && s->steps[i] == RO_SS_RUNNING)
             snprintf(dur, sizeof dur, "running");
         printf("  %-9s %-9s %s\n", ro_step_name((ro_step_t)i), ro_step_state_name(s->steps[i]), dur);
@@ -502,7 +490,7 @@ static int show_history(kube_conn_t *c, const rargs_t *a)
         char started[40], dur[32] = "";
         ro_time_format(e->started_ms, started, sizeof started);
         if (e->finished_ms)
-            fmt_duration(e->finished_ms - e->started_ms, dur, sizeof dur);
+            str_format_duration_ms(e->finished_ms - e->started_ms, dur, sizeof dur);
         printf("%-32s %-10s %-10s %-10s %-24s %-9s %-20s %s\n", e->id, e->version,
                e->from_version[0] ? e->from_version : "-", e->result, started, dur, e->who,
                e->reason[0] ? e->reason : "-");

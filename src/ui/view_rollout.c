@@ -7,6 +7,7 @@
  * slot's pods. */
 #include "kdeck/app_rollouts.h"
 #include "kdeck/screen.h"
+#include "kdeck/strutil.h"
 #include "kdeck/theme.h"
 
 #include <stdio.h>
@@ -35,22 +36,6 @@ static int64_t now_ms(void)
 }
 
 /* "850ms", "4.2s", "12s", "3m05s", "1h02m". */
-static void fmt_duration(int64_t ms, char *buf, size_t len)
-{
-    if (ms < 0)
-        ms = 0;
-    if (ms < 1000)
-        snprintf(buf, len, "%dms", (int)ms);
-    else if (ms < 10000)
-        snprintf(buf, len, "%.1fs", (double)ms / 1000);
-    else if (ms < 60000)
-        snprintf(buf, len, "%ds", (int)(ms / 1000));
-    else if (ms < 3600000)
-        snprintf(buf, len, "%dm%02ds", (int)(ms / 60000), (int)(ms / 1000 % 60));
-    else
-        snprintf(buf, len, "%dh%02dm", (int)(ms / 3600000), (int)(ms / 60000 % 60));
-}
-
 static theme_elem_t phase_elem(ro_phase_t ph)
 {
     switch (ph) {
@@ -99,7 +84,7 @@ static void draw_header(int y, int cols, const ro_state_t *s, int64_t now)
     snprintf(left, sizeof left, "%s  %s%s%s  %s%s%s  by %s", s->app, s->from_version[0] ? s->from_version : "(none)",
              arrow, s->version, s->from_slot[0] ? s->from_slot : "-", arrow, s->to_slot, s->who);
     int64_t end = s->finished_ms ? s->finished_ms : now;
-    fmt_duration(end - s->started_ms, el, sizeof el);
+    str_format_duration_ms(end - s->started_ms, el, sizeof el);
     snprintf(right, sizeof right, " %s  %s", ro_phase_name(s->phase), el);
     int rw = screen_text_width(right);
     int x = put(y, 0, cols - rw - 1, THEME_TITLE, left);
@@ -116,10 +101,10 @@ static void draw_step(int y, int cols, const ro_state_t *s, ro_step_t i, int64_t
     char timing[80] = "", d[32];
     int64_t st = s->step_started_ms[i], fin = s->step_finished_ms[i];
     if (st && fin) {
-        fmt_duration(fin - st, d, sizeof d);
+        str_format_duration_ms(fin - st, d, sizeof d);
         snprintf(timing, sizeof timing, "%s", d);
     } else if (st && s->steps[i] == RO_SS_RUNNING) {
-        fmt_duration(now - st, d, sizeof d);
+        str_format_duration_ms(now - st, d, sizeof d);
         if (i == s->step && s->deadline_ms > now)
             snprintf(timing, sizeof timing, "%s, %d s left", d, (int)((s->deadline_ms - now + 999) / 1000));
         else
