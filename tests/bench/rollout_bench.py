@@ -384,10 +384,9 @@ def section(R):
     dep = med([r["steps"].get("deploy") for r in runs])
     L.append(
         f"**Where the total time goes.** The bake ({BAKE_S} s) and the scale-down delay ({SCALE_DOWN_S} s) "
-        f"are fixed waits chosen in the descriptor (defaults 60 s and 300 s); the bake ends with the "
-        f"first health round (every 2 s) due at or after its end, so a {BAKE_S} s bake "
-        f"takes {med([r['steps'].get('bake') for r in runs]) or 0:.1f} s here, and the engine ticks about "
-        f"once a second, so a wait may end up to a second late. Most of the rest is the "
+        f"are fixed waits chosen in the descriptor (defaults 60 s and 300 s); the driver wakes the engine "
+        f"at the bake's deadline and at the end of the scale-down delay (`ro_next_tick_ms`), so a "
+        f"{BAKE_S} s bake takes {med([r['steps'].get('bake') for r in runs]) or 0:.2f} s here. Most of the rest is the "
         f"deploy step"
         + (f" ({dep:.1f} s)" if dep is not None else "")
         + f": starting {REPLICAS} pods and waiting for their readiness probes (period 1 s), seen by the "
