@@ -72,7 +72,7 @@ unit: all $(UNIT_BINS)
 # `make test`: deps, build, then every unit, fidelity and screen test, with one pass/fail count;
 # then the unit tests and kdeck's own end-to-end tests again under AddressSanitizer + UBSan.
 ASAN_SUITES := unit/ e2e/screen_browse e2e/auth e2e/tmux_terminal e2e/docs e2e/logs e2e/streams e2e/readonly \
-               e2e/rbac e2e/secrets e2e/descriptor_cli e2e/form e2e/form_apply e2e/rollout_cli e2e/rollout_hpa e2e/rollout_tui e2e/metrics e2e/hostile
+               e2e/rbac e2e/secrets e2e/descriptor_cli e2e/form e2e/form_apply e2e/apply_bluegreen e2e/rollout_cli e2e/rollout_hpa e2e/rollout_tui e2e/metrics e2e/hostile
 test: deps
 	@$(MAKE) --no-print-directory unit
 	@BUILD=$(BUILD) tests/run.sh

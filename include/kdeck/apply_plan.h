@@ -2,13 +2,15 @@
  * (src/cli/apply.c, blocking) and the TUI's preview and apply (src/app/form_apply.c, async):
  * where each object lives in the API, the body of the write, what the preview says about each
  * object, the rollout status of a Deployment as `kubectl rollout status` words it, a Job's state,
- * the API's 422 field causes turned into descriptor paths, and the words of a 409.
+ * the API's 422 field causes turned into descriptor paths, the words of a 409, and which slot of
+ * a blue/green app a plain apply works on.
  * No I/O: every function works on cJSON values and buffers. */
 #ifndef KDECK_APPLY_PLAN_H
 #define KDECK_APPLY_PLAN_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <cJSON.h>
 
@@ -34,6 +36,26 @@ const cJSON *apply_find_hpa(const cJSON *list, const char *app);
 cJSON *apply_typed_copy(const cJSON *o, const char *api_version, const char *kind);
 /* "back-blue" / "back-green" → "back" (copied into buf); any other name as it is. */
 const char *apply_app_of_deployment(const char *deployment, char *buf, size_t len);
+
+/* ---- blue/green apps (docs/rollouts.md) ----
+ * A plain apply of an app a blue/green rollout made works on its active slot: the objects are
+ * built with descriptor_objects(d, slot), so Deployment <app>-<slot> is updated in place, the
+ * Service keeps slot=<slot> and the HPA targets <app>-<slot>; the other slot is not touched. And
+ * it is refused while a rollout of the app runs. */
+
+/* "blue" or "green" when the live Service <app> selects slot=blue|green (the app is deployed
+ * blue/green); NULL for any other Service or none (service NULL). */
+const char *apply_active_slot(const cJSON *service);
+/* "web is deployed blue/green: applying to the active slot blue as a rolling update; ship new
+ * versions with kdeck rollout apply / r". Returns buf. */
+const char *apply_bluegreen_note(const char *app, const char *slot, char *buf, size_t len);
+/* "/apis/coordination.k8s.io/v1/namespaces/NS/leases/kdeck-rollout-APP": the rollout's Lease. */
+const char *apply_rollout_lease_path(const char *ns, const char *app, char *buf, size_t len);
+/* Whether a rollout of app is running: its Lease (NULL: there is none) held by a live driver, by
+ * ro_lease_driver_live()'s rule (host: this machine's name, now_ms: the wall clock). Then buf gets
+ * "a rollout of web is running (root@vm (pid 42) since 2026-...): wait for it or abort it". */
+bool apply_rollout_running(const cJSON *lease, const char *app, const char *host, int64_t now_ms,
+                           char *buf, size_t len);
 
 /* ---- the write ---- */
 

@@ -3,8 +3,11 @@
  * blocks. The pure decisions (paths, write bodies, preview words, rollout status, 422 causes,
  * 409 words) are apply_plan.h's, shared with `kdeck apply`.
  *
- *   load:    GET each object (404 = will be created) → diffs → the preview view
- *   commit:  Job first (POST, then poll until Complete), then PUT/POST each changed object
+ *   load:    GET the rollout Lease (a running rollout refuses the apply) and Service <app> (its
+ *            slot=blue|green selector: a blue/green app is applied to its active slot), build
+ *            the objects, GET each (404 = will be created) → diffs → the preview view
+ *   commit:  the Lease again, then Job first (POST, then poll until Complete), then PUT/POST
+ *            each changed object
  *   after:   applied → poll the Deployment and put `kubectl rollout status` in the status line
  *            409 → GET the object again, show what changed on the server, offer `r`
  *            422 → causes as descriptor paths to the form (or in the preview without a form)
@@ -27,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define FA_MAX_OBJS 8
@@ -57,6 +61,7 @@ struct form_apply {
     descriptor_t *d;
     char ns[254], name[254];
     cJSON *list;               /* the desired objects (descriptor_objects) */
+    char slot[8];              /* a blue/green app's active slot (apply_plan.h); "" for a plain app */
     fa_obj_t objs[FA_MAX_OBJS];
     size_t n;
     form_apply_state_t state;
@@ -332,6 +337,10 @@ static void render(form_apply_t *fa)
         view_diff_add(v, VIEW_DIFF_OBJECTS, TEXT_PLAIN, "Reading the live objects...");
     }
 
+    if (fa->loaded && fa->slot[0]) {   /* which Deployment a blue/green app's apply updates */
+        apply_bluegreen_note(fa->name, fa->slot, line, sizeof line);
+        view_diff_add_wrapped(v, VIEW_DIFF_CHANGES, TEXT_PLAIN, line);
+    }
     for (size_t i = 0; i < fa->n && fa->loaded; i++) {
         const fa_obj_t *ob = &fa->objs[i];
         apply_object_summary(ob->kind, ob->live, ob->diff, what, sizeof what);
@@ -429,6 +438,99 @@ static void load_next(form_apply_t *fa)
         cannot_start(fa);
 }
 
+/* The desired objects for fa->slot, and where each lives. false on ENOMEM. The old ones must
+ * hold nothing (clear_live). */
+static bool build_objects(form_apply_t *fa)
+{
+    cJSON_Delete(fa->list);
+    fa->n = 0;
+    fa->list = descriptor_objects(fa->d, fa->slot[0] ? fa->slot : NULL);
+    if (!fa->list)
+        return false;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, jget(fa->list, "items")) {
+        if (fa->n == FA_MAX_OBJS)
+            break;
+        fa_obj_t *ob = &fa->objs[fa->n];
+        ob->desired = it;
+        ob->kind = jstr(it, "kind");
+        ob->name = jstr(jget(it, "metadata"), "name");
+        if (!ob->kind || !ob->name || !apply_object_path(ob->kind, fa->ns, NULL, ob->coll, sizeof ob->coll))
+            continue;   /* descriptor_objects only makes kinds we know */
+        apply_object_path(ob->kind, fa->ns, ob->name, ob->path, sizeof ob->path);
+        fa->n++;
+    }
+    return true;
+}
+
+static void on_service(http_req_t *req, const http_result_t *res, void *ud)
+{
+    form_apply_t *fa = answered(ud);
+    (void)req;
+    char path[700];
+    apply_object_path("Service", fa->ns, fa->name, path, sizeof path);
+    cJSON *svc = res->status == 200 ? cJSON_ParseWithLength(res->body, res->body_len) : NULL;
+    if (res->status != 200 && res->status != 404) {
+        failed_answer(fa, res, "cannot read Service %s/%s: GET %s", fa->ns, fa->name, path);
+        leave(fa);
+        return;
+    }
+    const char *active = apply_active_slot(svc);
+    snprintf(fa->slot, sizeof fa->slot, "%s", active ? active : "");
+    cJSON_Delete(svc);
+    if (!build_objects(fa)) {
+        set_message(fa, FORM_APPLY_FAILED, "out of memory building the objects");
+        failed(fa);
+    } else {
+        fa->cur = 0;
+        load_next(fa);
+    }
+    leave(fa);
+}
+
+/* Whether a rollout of the app runs, by its Lease: before the preview and again before the
+ * writes (the state says which). */
+static void on_lease(http_req_t *req, const http_result_t *res, void *ud)
+{
+    form_apply_t *fa = answered(ud);
+    (void)req;
+    char path[700], msg[1200], host[256] = "";
+    apply_rollout_lease_path(fa->ns, fa->name, path, sizeof path);
+    if (res->status != 200 && res->status != 404) {
+        failed_answer(fa, res, "cannot tell whether a rollout of %s is running: GET %s", fa->name, path);
+        leave(fa);
+        return;
+    }
+    cJSON *lease = res->status == 200 ? cJSON_ParseWithLength(res->body, res->body_len) : NULL;
+    if (gethostname(host, sizeof host - 1) != 0)
+        host[0] = '\0';
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    bool running = apply_rollout_running(lease, fa->name, host,
+                                         (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000, msg, sizeof msg);
+    cJSON_Delete(lease);
+    if (running) {
+        set_message(fa, FORM_APPLY_FAILED, "%s", msg);
+        failed(fa);
+    } else if (fa->state == FORM_APPLY_WRITING) {
+        write_next(fa);
+    } else {
+        apply_object_path("Service", fa->ns, fa->name, path, sizeof path);
+        if (!request(fa, STEP_LOAD, "GET", path, NULL, on_service))
+            cannot_start(fa);
+    }
+    leave(fa);
+}
+
+/* GET the Lease; on_lease goes on. step: STEP_LOAD before the preview, STEP_WRITE in a commit. */
+static void check_rollout(form_apply_t *fa, step_t step)
+{
+    char path[700];
+    apply_rollout_lease_path(fa->ns, fa->name, path, sizeof path);
+    if (!request(fa, step, "GET", path, NULL, on_lease))
+        cannot_start(fa);
+}
+
 static void start_load(form_apply_t *fa)
 {
     clear_live(fa);
@@ -440,7 +542,7 @@ static void start_load(form_apply_t *fa)
     fa->message[0] = '\0';
     fa->cur = 0;
     render(fa);
-    load_next(fa);
+    check_rollout(fa, STEP_LOAD);
 }
 
 /* ---- the rollout follow (status line) ---- */
@@ -750,7 +852,7 @@ static void pause_poll(uv_timer_t *t)
     if (f && access(f, F_OK) != 0 && uv_now(app_loop(fa->app)) < fa->deadline) {
         wait_then(fa, STEP_PAUSE, pause_poll, 100);
     } else {
-        write_next(fa);
+        check_rollout(fa, STEP_WRITE);
     }
     leave(fa);
 }
@@ -802,7 +904,7 @@ bool form_apply_commit(form_apply_t *fa)
         fa->deadline = uv_now(app_loop(fa->app)) + 60000;
         wait_then(fa, STEP_PAUSE, pause_poll, 0);
     } else {
-        write_next(fa);
+        check_rollout(fa, STEP_WRITE);   /* a rollout may have started since the preview */
     }
     leave(fa);
     return true;
@@ -923,27 +1025,15 @@ form_apply_t *form_apply_start(struct app *app, const descriptor_t *d, const for
     }
     fa->app = app;
     fa->d = descriptor_dup(d);
-    fa->list = fa->d ? descriptor_objects(fa->d, NULL) : NULL;
-    if (!fa->list) {
+    snprintf(fa->ns, sizeof fa->ns, "%s", d->namespace_);
+    snprintf(fa->name, sizeof fa->name, "%s", d->name);
+    /* As a plain app until the load has read the Service (on_service builds them again). */
+    if (!fa->d || !build_objects(fa)) {
+        cJSON_Delete(fa->list);
         descriptor_free(fa->d);
         free(fa);
         app_error(app, "apply: out of memory building the objects");
         return NULL;
-    }
-    snprintf(fa->ns, sizeof fa->ns, "%s", d->namespace_);
-    snprintf(fa->name, sizeof fa->name, "%s", d->name);
-    const cJSON *it;
-    cJSON_ArrayForEach(it, jget(fa->list, "items")) {
-        if (fa->n == FA_MAX_OBJS)
-            break;
-        fa_obj_t *ob = &fa->objs[fa->n];
-        ob->desired = it;
-        ob->kind = jstr(it, "kind");
-        ob->name = jstr(jget(it, "metadata"), "name");
-        if (!ob->kind || !ob->name || !apply_object_path(ob->kind, fa->ns, NULL, ob->coll, sizeof ob->coll))
-            continue;   /* descriptor_objects only makes kinds we know */
-        apply_object_path(ob->kind, fa->ns, ob->name, ob->path, sizeof ob->path);
-        fa->n++;
     }
     fa->deployment = FA_MAX_OBJS;
     if (cbs)

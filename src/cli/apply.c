@@ -2,7 +2,9 @@
  *
  *   1. load and validate the descriptor (every problem reported, as `descriptor validate` does);
  *   2. build its objects (Job, Deployment, Service, Ingress, HPA), GET the live ones and print the
- *      diff live → desired;
+ *      diff live → desired; an app deployed blue/green (its Service selects slot=blue|green) gets
+ *      the objects of its active slot, and a running rollout of the app (its Lease held by a live
+ *      driver) refuses the apply with exit 3;
  *   3. --dry-run: send the writes with ?dryRun=All so the server validates them, and stop;
  *   4. run the migration Job (if any, and not run yet for this version) and wait for it;
  *   5. create what is missing (POST), update what changed (PUT of the live object with the
@@ -64,8 +66,10 @@ static void usage(FILE *f)
     fputs("Usage: kdeck apply -f FILE [--dry-run] [-n NS] [--timeout DURATION] [--validate=false]\n"
           "Applies a descriptor (docs/descriptor.md) as a plain rolling update: prints the diff\n"
           "against the live objects, runs the migration Job, creates or updates the objects and\n"
-          "follows the rollout. --dry-run stops after the diff and the server's dry run.\n"
-          "Exit: 0 done, 1 failed or timed out, 2 usage or read-only, 3 conflict, 4 API unreachable.\n",
+          "follows the rollout; a blue/green app is updated in its active slot. --dry-run stops\n"
+          "after the diff and the server's dry run.\n"
+          "Exit: 0 done, 1 failed or timed out, 2 usage or read-only, 3 conflict or a rollout running,\n"
+          "4 API unreachable.\n",
           f);
 }
 
@@ -428,6 +432,45 @@ static int apply_objects(apply_t *a)
     return dep ? follow_rollout(a, dep) : CLI_OK;
 }
 
+/* An app a blue/green rollout made is applied to its active slot (apply_plan.h), and not while a
+ * rollout of it runs (exit 3). slot gets "blue"/"green", or "" for a plain app. */
+static int find_slot(kube_conn_t *c, const descriptor_t *d, char *slot, size_t len)
+{
+    char path[700], err[1500], msg[1200], host[256] = "";
+    cJSON *lease = NULL, *svc = NULL;
+    slot[0] = '\0';
+    apply_rollout_lease_path(d->namespace_, d->name, path, sizeof path);
+    int rc = cli_get_json(c, path, true, &lease, err, sizeof err);
+    if (rc != CLI_OK) {
+        fprintf(stderr, "kdeck: cannot tell whether a rollout of %s is running: %s\n", d->name, err);
+        return rc;
+    }
+    if (gethostname(host, sizeof host - 1) != 0)
+        host[0] = '\0';
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    bool running = apply_rollout_running(lease, d->name, host,
+                                         (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000, msg, sizeof msg);
+    cJSON_Delete(lease);
+    if (running) {
+        fprintf(stderr, "kdeck: %s\n", msg);
+        return CLI_CONFLICT;
+    }
+    apply_object_path("Service", d->namespace_, d->name, path, sizeof path);
+    if ((rc = cli_get_json(c, path, true, &svc, err, sizeof err)) != CLI_OK) {
+        fprintf(stderr, "kdeck: %s\n", err);
+        return rc;
+    }
+    const char *active = apply_active_slot(svc);
+    snprintf(slot, len, "%s", active ? active : "");
+    cJSON_Delete(svc);
+    if (slot[0]) {
+        printf("%s\n", apply_bluegreen_note(d->name, slot, msg, sizeof msg));
+        fflush(stdout);
+    }
+    return CLI_OK;
+}
+
 int cli_apply_main(int argc, char **argv, const cli_conn_t *conn)
 {
     const char *file = NULL, *ns = conn->ns;
@@ -495,21 +538,22 @@ int cli_apply_main(int argc, char **argv, const cli_conn_t *conn)
         descriptor_free(d);
         return CLI_USAGE;
     }
-    cJSON *list = descriptor_objects(d, NULL);
-    if (!list) {
-        fprintf(stderr, "kdeck apply: %s: cannot build the objects\n", file);
-        descriptor_free(d);
-        return CLI_FAIL;
-    }
-
-    char err[1500];
+    char err[1500], slot[8];
     kube_conn_t *c = kube_conn_open(conn->kubeconfig, conn->context, d->namespace_, conn->read_only,
                                     err, sizeof err);
     if (!c) {
         fprintf(stderr, "kdeck: %s\n", err);
-        cJSON_Delete(list);
         descriptor_free(d);
         return CLI_FAIL;
+    }
+    int rc = find_slot(c, d, slot, sizeof slot);
+    cJSON *list = rc == CLI_OK ? descriptor_objects(d, slot[0] ? slot : NULL) : NULL;
+    if (!list) {
+        if (rc == CLI_OK)
+            fprintf(stderr, "kdeck apply: %s: cannot build the objects\n", file);
+        kube_conn_close(c);
+        descriptor_free(d);
+        return rc == CLI_OK ? CLI_FAIL : rc;
     }
     const char *nc = getenv("NO_COLOR");
     apply_t a = {
@@ -518,7 +562,7 @@ int cli_apply_main(int argc, char **argv, const cli_conn_t *conn)
     };
     uv_update_time(&c->loop);
     a.deadline = uv_now(&c->loop) + (uint64_t)timeout_ms;
-    int rc = fetch_live(&a, list);
+    rc = fetch_live(&a, list);
     if (rc == CLI_OK) {
         print_diffs(&a);
         rc = apply_objects(&a);

@@ -1,6 +1,8 @@
 /* The pure parts of applying a descriptor (see apply_plan.h): paths, write bodies, preview words,
- * rollout status, 422 causes → descriptor paths, 409 words. */
+ * rollout status, 422 causes → descriptor paths, 409 words, blue/green apps. */
 #include "kdeck/apply_plan.h"
+
+#include "kdeck/rollout_driver.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -114,6 +116,41 @@ const char *apply_app_of_deployment(const char *deployment, char *buf, size_t le
     }
     snprintf(buf, len, "%s", deployment);
     return buf;
+}
+
+/* ---- blue/green apps ---- */
+
+const char *apply_active_slot(const cJSON *service)
+{
+    const char *slot = jstr(jget(jget(service, "spec"), "selector"), "slot");
+    if (slot && !strcmp(slot, "blue"))
+        return "blue";
+    if (slot && !strcmp(slot, "green"))
+        return "green";
+    return NULL;
+}
+
+const char *apply_bluegreen_note(const char *app, const char *slot, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s is deployed blue/green: applying to the active slot %s as a rolling update; "
+             "ship new versions with kdeck rollout apply / r", app, slot);
+    return buf;
+}
+
+const char *apply_rollout_lease_path(const char *ns, const char *app, char *buf, size_t len)
+{
+    snprintf(buf, len, "/apis/coordination.k8s.io/v1/namespaces/%s/leases/" RO_LEASE_PREFIX "%s", ns, app);
+    return buf;
+}
+
+bool apply_rollout_running(const cJSON *lease, const char *app, const char *host, int64_t now_ms,
+                           char *buf, size_t len)
+{
+    char holder[600];
+    if (!lease || !ro_lease_driver_live(lease, host, now_ms, holder, sizeof holder, NULL))
+        return false;
+    snprintf(buf, len, "a rollout of %s is running (%s): wait for it or abort it", app, holder);
+    return true;
 }
 
 /* ---- the write ---- */

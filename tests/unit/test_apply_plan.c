@@ -1,6 +1,7 @@
 /* apply_plan: the pure parts of applying a descriptor — object paths, the merge of live and
  * desired for a PUT, preview words, `kubectl rollout status` messages, Job states, 422 field
- * causes mapped to descriptor paths, and the 409 words and diff. */
+ * causes mapped to descriptor paths, the 409 words and diff, and the active slot of a blue/green
+ * app and the refusal while its rollout runs. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -352,6 +353,62 @@ static void test_conflict(void **state)
     cJSON_Delete(want);
 }
 
+/* ---- blue/green apps ---- */
+
+static void test_active_slot(void **state)
+{
+    (void)state;
+    static const struct { const char *svc, *slot; } cases[] = {
+        { "{\"spec\":{\"selector\":{\"app\":\"web\",\"slot\":\"blue\"}}}", "blue" },
+        { "{\"spec\":{\"selector\":{\"app\":\"web\",\"slot\":\"green\"}}}", "green" },
+        { "{\"spec\":{\"selector\":{\"app\":\"web\"}}}", NULL },          /* a plain app */
+        { "{\"spec\":{\"selector\":{\"app\":\"web\",\"slot\":\"canary\"}}}", NULL },
+        { "{\"spec\":{\"selector\":{\"slot\":7}}}", NULL },
+        { "{\"spec\":{}}", NULL },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        cJSON *svc = parse(cases[i].svc);
+        const char *got = apply_active_slot(svc);
+        if (cases[i].slot)
+            assert_string_equal(got, cases[i].slot);
+        else
+            assert_null(got);
+        cJSON_Delete(svc);
+    }
+    assert_null(apply_active_slot(NULL));   /* no Service */
+
+    char buf[300];
+    assert_string_equal(apply_bluegreen_note("web", "blue", buf, sizeof buf),
+                        "web is deployed blue/green: applying to the active slot blue as a rolling update; "
+                        "ship new versions with kdeck rollout apply / r");
+    assert_string_equal(apply_rollout_lease_path("shop", "web", buf, sizeof buf),
+                        "/apis/coordination.k8s.io/v1/namespaces/shop/leases/kdeck-rollout-web");
+}
+
+static void test_rollout_running(void **state)
+{
+    (void)state;
+    const int64_t renewed = 1767225600000;   /* 2026-01-01T00:00:00Z */
+    char buf[600] = "";
+    cJSON *held = parse("{\"metadata\":{\"annotations\":{\"kdeck.dev/driver-pid\":\"42\"}},"
+                        "\"spec\":{\"holderIdentity\":\"root@vm\",\"leaseDurationSeconds\":15,"
+                        "\"acquireTime\":\"2026-01-01T00:00:00.000000Z\","
+                        "\"renewTime\":\"2026-01-01T00:00:00.000000Z\"}}");
+    /* held and renewed 5 s ago, by a driver on another machine */
+    assert_true(apply_rollout_running(held, "web", "bastion2", renewed + 5000, buf, sizeof buf));
+    assert_string_equal(buf, "a rollout of web is running (root@vm (pid 42) since 2026-01-01T00:00:00.000000Z): "
+                             "wait for it or abort it");
+    /* expired: its driver stopped renewing it */
+    assert_false(apply_rollout_running(held, "web", "bastion2", renewed + 60000, buf, sizeof buf));
+    /* released (no holder), or no Lease at all */
+    cJSON *released = parse("{\"spec\":{\"leaseDurationSeconds\":15,"
+                            "\"renewTime\":\"2026-01-01T00:00:00.000000Z\"}}");
+    assert_false(apply_rollout_running(released, "web", "bastion2", renewed + 1000, buf, sizeof buf));
+    assert_false(apply_rollout_running(NULL, "web", "bastion2", renewed, buf, sizeof buf));
+    cJSON_Delete(released);
+    cJSON_Delete(held);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -364,6 +421,8 @@ int main(void)
         cmocka_unit_test(test_cause_paths),
         cmocka_unit_test(test_status_causes),
         cmocka_unit_test(test_conflict),
+        cmocka_unit_test(test_active_slot),
+        cmocka_unit_test(test_rollout_running),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
