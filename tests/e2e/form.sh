@@ -25,14 +25,19 @@ pane_matches() { pane | grep -qE -- "$1"; }
 focus_matches() { pane | grep -qE -- "^>$1"; }
 keys() { tm send-keys -t form "$@"; }
 text() { tm send-keys -t form -l "$1"; }
-# tab_to ERE: Tab until the focused row matches (at most 80 Tabs), as a user would.
+focused_row() { pane | grep -m1 '^>'; }
+focus_moved() { [ "$(focused_row)" != "$1" ]; }
+# tab_to ERE: Tab until the focused row matches (at most 80 Tabs), as a user would; after each Tab
+# it waits only until the focus has moved (a row with the same text as the last one waits 2 s).
 tab_to() {
-    local i
+    local i before
     for i in $(seq 80); do
         focus_matches "$1" && return 0
+        before=$(focused_row)
         keys Tab
-        wait_for 1 focus_matches "$1" && return 0
+        wait_for 2 focus_moved "$before"
     done
+    focus_matches "$1" && return 0
     echo "# no focused row matches $1; screen:" >&2
     pane | sed 's/^/#   /' >&2
     return 1
