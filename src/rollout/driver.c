@@ -37,7 +37,9 @@ const char *drv_jstr(const cJSON *o, const char *k)
 long drv_jlong(const cJSON *o, const char *k, long dflt)
 {
     const cJSON *v = drv_jget(o, k);
-    return cJSON_IsNumber(v) ? (long)v->valuedouble : dflt;
+    /* a number from the server outside ±2^31 is not one we use: casting it could be undefined */
+    return cJSON_IsNumber(v) && v->valuedouble > -2147483648.0 && v->valuedouble < 2147483648.0
+               ? (long)v->valuedouble : dflt;
 }
 
 int64_t drv_now_ms(void)

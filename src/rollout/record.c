@@ -143,8 +143,9 @@ static bool read_int(const reader_t *r, const char *key, int lo, int hi, int *ds
         *dst = 0;
         return true;
     }
-    if (!cJSON_IsNumber(v) || v->valuedouble != (double)(int64_t)v->valuedouble ||
-        v->valuedouble < lo || v->valuedouble > hi) {
+    /* range first: casting a double outside int64_t's range is undefined */
+    if (!cJSON_IsNumber(v) || !(v->valuedouble >= lo && v->valuedouble <= hi) ||
+        v->valuedouble != (double)(int64_t)v->valuedouble) {
         set_err(r->err, r->errlen, "%s.%s: expected an integer %d-%d", r->where, key, lo, hi);
         return false;
     }
