@@ -353,20 +353,25 @@ static void on_get(http_req_t *req, const http_result_t *res, void *ud)
         decide_rollout(app, e);
 }
 
-static void reread(ro_app_t *e)
+/* GETs one of the app's records (at most one in flight per *slot). */
+static void get_record(ro_app_t *e, const char *path, http_done_cb cb, http_req_t **slot,
+                       uint64_t *started)
 {
-    if (e->get)
-        return;
     app_t *app = e->owner->app;
     http_client_t *http = app_http(app);
-    if (!http)
+    if (*slot || !http)
         return;
+    http_req_opts_t o = { .method = "GET", .path = path, .accept = "application/json",
+                          .timeout_ms = GET_TIMEOUT_MS, .on_done = cb, .ud = e };
+    *slot = http_request(http, &o);
+    *started = uv_now(app_loop(app));
+}
+
+static void reread(ro_app_t *e)
+{
     char path[600];
     snprintf(path, sizeof path, "/api/v1/namespaces/%s/configmaps/" RO_LEASE_PREFIX "%s", e->ns, e->name);
-    http_req_opts_t o = { .method = "GET", .path = path, .accept = "application/json",
-                          .timeout_ms = GET_TIMEOUT_MS, .on_done = on_get, .ud = e };
-    e->get = http_request(http, &o);
-    e->last_read_ms = uv_now(app_loop(app));
+    get_record(e, path, on_get, &e->get, &e->last_read_ms);
 }
 
 /* ---- is the driver of a running rollout gone? ---- */
@@ -404,19 +409,10 @@ static void on_lease(http_req_t *req, const http_result_t *res, void *ud)
 /* GETs the app's Lease (at most one in flight); on_lease tells whether its driver lives. */
 static void check_lease(ro_app_t *e)
 {
-    if (e->lease_get)
-        return;
-    app_t *app = e->owner->app;
-    http_client_t *http = app_http(app);
-    if (!http)
-        return;
     char path[600];
     snprintf(path, sizeof path, "/apis/coordination.k8s.io/v1/namespaces/%s/leases/" RO_LEASE_PREFIX "%s",
              e->ns, e->name);
-    http_req_opts_t o = { .method = "GET", .path = path, .accept = "application/json",
-                          .timeout_ms = GET_TIMEOUT_MS, .on_done = on_lease, .ud = e };
-    e->lease_get = http_request(http, &o);
-    e->lease_read_ms = uv_now(app_loop(app));
+    get_record(e, path, on_lease, &e->lease_get, &e->lease_read_ms);
 }
 
 /* Re-reads the record when the ConfigMap informer saw it change (or vanish). */
